@@ -1,0 +1,1 @@
+"""The edges a person touches: CLI, configuration, web service, scheduler."""
