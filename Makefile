@@ -35,6 +35,7 @@ format: $(STAMP)
 
 services:
 	@bash scripts/ensure-services
+	@bash scripts/install-browser
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

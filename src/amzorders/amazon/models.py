@@ -141,8 +141,13 @@ def parse_order(data: Mapping[str, Any]) -> Order:
         programs=tuple(str(p) for p in data.get("programs") or ()),
         items=tuple(reader.item(raw, index) for index, raw in enumerate(raw_items)),
         grand_total=reader.money(proceeds.get("grandTotal"), "proceeds.grandTotal"),
-        buyer=_buyer(data.get("buyer")),
-        recipient=_address((data.get("recipient") or {}).get("deliveryAddress")),
+        buyer=_buyer(reader.mapping(data, "buyer") or None),
+        recipient=_address(
+            reader.mapping(
+                reader.mapping(data, "recipient"), "deliveryAddress", field="recipient.deliveryAddress"
+            )
+            or None
+        ),
     )
 
 
@@ -155,12 +160,14 @@ class _Reader:
     def fail(self, field: str, problem: str) -> OrderParseError:
         return OrderParseError(self.order_id, field, problem)
 
-    def mapping(self, data: Mapping[str, Any], key: str, required: bool = False) -> Mapping[str, Any]:
+    def mapping(
+        self, data: Mapping[str, Any], key: str, required: bool = False, field: str | None = None
+    ) -> Mapping[str, Any]:
         value = data.get(key)
         if value is None and not required:
             return {}
         if not isinstance(value, Mapping):
-            raise self.fail(key, "is missing or not an object")
+            raise self.fail(field or key, "is missing or not an object")
         return value
 
     def text(self, data: Mapping[str, Any], field: str, key: str) -> str:
@@ -196,8 +203,9 @@ class _Reader:
         quantity = raw.get("quantityOrdered")
         if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
             raise self.fail(f"{field}.quantityOrdered", f"must be a non-negative integer, got {quantity!r}")
-        product = raw.get("product") or {}
-        proceeds = raw.get("proceeds") or {}
+        product = self.mapping(raw, "product", field=f"{field}.product")
+        proceeds = self.mapping(raw, "proceeds", field=f"{field}.proceeds")
+        price = self.mapping(product, "price", field=f"{field}.product.price")
         amounts = self._breakdowns(proceeds.get("breakdowns") or (), f"{field}.proceeds.breakdowns")
         return OrderItem(
             order_item_id=item_id,
@@ -205,7 +213,7 @@ class _Reader:
             asin=product.get("asin"),
             seller_sku=product.get("sellerSku"),
             title=product.get("title"),
-            unit_price=self.money((product.get("price") or {}).get("unitPrice"), f"{field}.product.price"),
+            unit_price=self.money(price.get("unitPrice"), f"{field}.product.price.unitPrice"),
             proceeds_total=self.money(proceeds.get("proceedsTotal"), f"{field}.proceeds.proceedsTotal"),
             item_subtotal=amounts.get(ProceedsType.ITEM),
             item_tax=amounts.get("TAX:ITEM"),
@@ -217,7 +225,11 @@ class _Reader:
     def _breakdowns(self, breakdowns: Any, field: str) -> dict[str, Money]:
         """Index item proceeds by type; TAX is split by its detailed subtypes (ITEM, SHIPPING...)."""
         found: dict[str, Money] = {}
+        if not isinstance(breakdowns, list | tuple):
+            raise self.fail(field, "is not a list")
         for position, entry in enumerate(breakdowns):
+            if not isinstance(entry, Mapping):
+                raise self.fail(f"{field}[{position}]", "is not an object")
             kind = entry.get("type")
             subtotal = self.money(entry.get("subtotal"), f"{field}[{position}].subtotal")
             if subtotal is None:
@@ -226,6 +238,8 @@ class _Reader:
             if kind == ProceedsType.TAX:
                 details = entry.get("detailedBreakdowns") or ()
                 for detail in details:
+                    if not isinstance(detail, Mapping):
+                        raise self.fail(f"{field}[{position}].detailedBreakdowns", "holds a non-object")
                     value = self.money(detail.get("value"), f"{field}[{position}].detailedBreakdowns")
                     key = f"TAX:{detail.get('subtype')}"
                     if value is not None:

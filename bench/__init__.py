@@ -1,0 +1,1 @@
+"""Benchmarks: the scenario suite, `python -m bench.run` (BENCHMARKS.md) and `python -m bench.ceiling`."""

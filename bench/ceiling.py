@@ -1,0 +1,377 @@
+"""`python -m bench.ceiling`: the highest orders/day per seller the default usage plan sustains.
+
+Two figures side by side. The theoretical ceiling (`bench.ceiling_model`) counts, on a generated sample
+with the realistic mix, what each order costs in searchOrders rows and getOrder calls under several ways
+of reading, and divides the usage plans by it. The measured ceiling searches over orders/day: each probe
+generates a scenario at that volume (fixed seed) and runs `amzorders simulate` on it; a volume is
+sustained when nothing is lost, no 429 is seen and p99 latency stays under an hour (a growing backlog
+shows up as latency). Doubling then bisection (geometric) until the bracket is within the tolerance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shlex
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .ceiling_model import (
+    DAY,
+    MINUTE,
+    OrderTimeline,
+    Reading,
+    UpdateMix,
+    ceiling,
+    mix_ceiling,
+    update_mix,
+)
+from .machine import commit, machine
+from .markdown import machine_table, replace_section, table
+from .measure import PROJECT_ROOT, RunFailed, run_once
+from .run import DEFAULT_OUTPUT, RESULTS_DIR, TITLE
+from .suite import ScenarioEntry, materialise
+from .targets import SUSTAINED_P99_S, losses
+
+LATENCY_BUDGET_S = 3600.0
+
+# ----------------------------------------------------------------------------------- theoretical side
+
+
+def timelines(scenario) -> list[OrderTimeline]:
+    """The model's view of an `amzorders.sim.scenario.Scenario`."""
+    default = scenario.indexing_delay_s
+    return [
+        OrderTimeline(
+            events=tuple((event.at.timestamp(), event.status) for event in order.timeline),
+            delay_s=default if order.indexing_delay_s is None else order.indexing_delay_s,
+            fulfilled_by=order.fulfilled_by,
+        )
+        for order in scenario.orders
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class TheoryRow:
+    reading: str
+    rows_per_order: float
+    gets_per_order: float
+    orders_per_day: float
+    binding: str
+
+
+def theoretical_rows(orders: list[OrderTimeline], start: float, horizon: float) -> list[TheoryRow]:
+    product = Reading()
+    mix = update_mix(orders, product, start, horizon)
+    rows = [
+        _ideal("every version read once, full pages (physical limit)", mix.versions),
+        _ideal("every non-PENDING version once, full pages (status filter)", mix.importable_versions),
+        _row("product defaults: 5 min windows, 15 min overlap, recheck, doublecheck, reconcile", mix),
+    ]
+    lean = replace(product, recheck=None, doublecheck=None)
+    rows.append(
+        _row("product defaults without recheck/doublecheck", update_mix(orders, lean, start, horizon))
+    )
+    searching = replace(lean, skip_statuses=frozenset({"PENDING"}), pending_watch_after_s=None)
+    for label, reading in (
+        ("no recheck/doublecheck", searching),
+        ("no recheck/doublecheck/reconcile", replace(searching, reconcile=False)),
+    ):
+        best = _best_interval(orders, reading, start, horizon, label)
+        if best is not None:
+            rows.append(best)
+    for hours in (1, 6, 24):
+        watch = replace(lean, pending_watch_every_s=hours * 3600.0)
+        gets = update_mix(orders, watch, start, horizon).pending_gets
+        bound = ceiling(1e-9, gets_per_order=gets)  # getOrder alone
+        rows.append(
+            TheoryRow(
+                f"getOrder alone: pending watch re-reading stale PENDING orders every {hours} h",
+                0.0,
+                gets,
+                bound.get_bound,
+                "getOrder",
+            )
+        )
+    return rows
+
+
+def _best_interval(
+    orders: list[OrderTimeline], reading: Reading, start: float, horizon: float, label: str
+) -> TheoryRow | None:
+    """The searchOrders ceiling of the best window interval that keeps latency under the budget."""
+    best: TheoryRow | None = None
+    for minutes in range(5, 60, 5):
+        candidate = replace(reading, interval_s=minutes * MINUTE)
+        if candidate.interval_s + candidate.lag_s + 2 * MINUTE > LATENCY_BUDGET_S:
+            break
+        row = _row(
+            f"searchOrders alone, best under 1 h latency: {minutes} min windows, PENDING filtered, {label}",
+            update_mix(orders, candidate, start, horizon),
+        )
+        if best is None or row.orders_per_day > best.orders_per_day:
+            best = row
+    return best
+
+
+def _ideal(reading: str, rows_per_order: float) -> TheoryRow:
+    bound = ceiling(rows_per_order)
+    return TheoryRow(reading, rows_per_order, 0.0, bound.orders_per_day, bound.binding)
+
+
+def _row(reading: str, mix: UpdateMix) -> TheoryRow:
+    bound = mix_ceiling(mix)
+    return TheoryRow(reading, mix.search_rows, mix.pending_gets, bound.orders_per_day, bound.binding)
+
+
+# -------------------------------------------------------------------------------------- measured side
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    orders_per_day: int
+    sustained: bool | None  # None: undetermined (the run failed or timed out)
+    detail: str
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class SearchResult:
+    best_sustained: int | None = None
+    first_failing: int | None = None
+    probes: list[Probe] = field(default_factory=list)
+    stopped: str = ""
+
+
+def search_ceiling(
+    probe: Callable[[int], Probe],
+    start: int,
+    *,
+    tolerance: float = 0.1,
+    max_probes: int = 10,
+    floor: int = 10,
+    cap: int = 1_000_000,
+) -> SearchResult:
+    """Bracket the highest sustained volume: double (or halve) from `start` until the outcome flips,
+    then bisect geometrically until high / low <= 1 + tolerance. Stops early on an undetermined probe."""
+    result = SearchResult()
+
+    def run(n: int) -> bool | None:
+        outcome = probe(n)
+        result.probes.append(outcome)
+        if outcome.sustained is True:
+            result.best_sustained = max(result.best_sustained or 0, n)
+        elif outcome.sustained is False:
+            result.first_failing = n if result.first_failing is None else min(result.first_failing, n)
+        return outcome.sustained
+
+    n = max(floor, min(start, cap))
+    while len(result.probes) < max_probes:
+        lo, hi = result.best_sustained, result.first_failing
+        if lo is not None and hi is not None:
+            if hi <= lo * (1 + tolerance) or hi - lo <= 1:
+                result.stopped = "bracket within tolerance"
+                return result
+            n = _nice(math.sqrt(lo * hi), lo, hi)
+        elif lo is not None:
+            if lo >= cap:
+                result.stopped = f"sustained at the cap ({cap:,}/day)"
+                return result
+            n = min(cap, lo * 2)
+        elif hi is not None:
+            if hi <= floor:
+                result.stopped = f"not sustained even at {floor}/day"
+                return result
+            n = max(floor, hi // 2)
+        if run(n) is None:
+            result.stopped = f"probe at {n:,}/day undetermined"
+            return result
+    result.stopped = f"probe budget ({max_probes}) used"
+    return result
+
+
+def _nice(value: float, lo: int, hi: int) -> int:
+    """Round to two significant digits when that stays strictly inside (lo, hi): reusable cache files."""
+    digits = max(0, int(math.log10(value)) - 1)
+    rounded = int(round(value, -digits))
+    return rounded if lo < rounded < hi else max(lo + 1, min(hi - 1, int(value)))
+
+
+def simulate_probe(days: int, seed: int, timeout: float | None) -> Callable[[int], Probe]:
+    def probe(orders_per_day: int) -> Probe:
+        entry = ScenarioEntry(
+            name=f"ceiling-{orders_per_day}x{days}",
+            kind="generated",
+            orders_per_day=orders_per_day,
+            days=days,
+            seed=seed,
+        )
+        _say(f"probe {orders_per_day:,}/day x {days} d: generating ...")
+        path = materialise(entry)
+        _say(f"probe {orders_per_day:,}/day x {days} d: simulating ...")
+        try:
+            result = run_once(path, "amzorders", name=entry.name, timeout=timeout)
+        except RunFailed as exc:
+            _say(f"    undetermined: {exc}")
+            return Probe(orders_per_day, None, str(exc).splitlines()[0])
+        report = result.report
+        found = losses(report)
+        p99 = report["latency_s"]["p99"]
+        sustained = not found and p99 is not None and p99 < SUSTAINED_P99_S
+        detail = ", ".join(f"{n} {k}" for k, n in found.items()) or "no loss"
+        detail += f", p99 {_minutes(p99)}, {result.process_wall_s:.0f} s wall"
+        _say(f"    {'sustained' if sustained else 'NOT sustained'}: {detail}")
+        return Probe(orders_per_day, sustained, detail, report)
+
+    return probe
+
+
+# ---------------------------------------------------------------------------------------------- output
+
+
+def render(command: str, sample: str, theory: list[TheoryRow], search: SearchResult | None, days: int) -> str:
+    parts = [
+        "## Ceiling",
+        "",
+        f"Command: `{command}`  ",
+        f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · commit {commit(PROJECT_ROOT)}",
+        "",
+        "### Theoretical (usage plans / cost per order)",
+        "",
+        f"Costs counted on {sample}. searchOrders 0.0056 req/s x 100 orders a page = 48,384 order rows a"
+        " day; getOrder 0.5 req/s = 43,200 calls a day. *rows / order*: searchOrders rows an order costs"
+        " over its life (each status change it is seen in, re-reads by overlapping windows, catch-up and"
+        " reconciliation rows); each query also pays half a page of rounding.",
+        "",
+        table(
+            ("reading", "rows / order", "getOrder / order", "ceiling orders/day", "binding"),
+            [
+                (
+                    r.reading,
+                    f"{r.rows_per_order:.2f}",
+                    f"{r.gets_per_order:.3f}",
+                    f"{r.orders_per_day:,.0f}",
+                    r.binding,
+                )
+                for r in theory
+            ],
+        ),
+        "",
+        "### Measured (default usage plan, `amzorders simulate`)",
+        "",
+    ]
+    if search is None:
+        parts.append("Not run (`--no-search`).")
+    else:
+        parts += [
+            f"Each probe: a generated scenario of {days} days at that volume (realistic mix), run by"
+            " `amzorders simulate --strategy amzorders`; sustained = nothing missing, duplicated or wrong,"
+            " no 429, p99 latency < 1 h.",
+            "",
+            table(
+                ("orders/day", "sustained", "detail"),
+                [
+                    (
+                        f"{p.orders_per_day:,}",
+                        {True: "yes", False: "**no**", None: "undetermined"}[p.sustained],
+                        p.detail,
+                    )
+                    for p in search.probes
+                ],
+            ),
+            "",
+            f"**Highest sustained: {_count(search.best_sustained)} orders/day** (first failing:"
+            f" {_count(search.first_failing)}; search stopped: {search.stopped}).",
+        ]
+        product = next((r for r in theory if r.reading.startswith("product defaults:")), None)
+        if product and search.best_sustained:
+            share = search.best_sustained / product.orders_per_day
+            parts.append(
+                f"That is {share:.0%} of the theoretical ceiling of the product's default reading"
+                f" ({product.orders_per_day:,.0f}/day)."
+            )
+    parts += ["", "Machine:", "", machine_table(machine())]
+    return "\n".join(parts) + "\n"
+
+
+def _count(value: int | None) -> str:
+    return "none" if value is None else f"{value:,}"
+
+
+def _minutes(seconds: float | None) -> str:
+    return "n/a" if seconds is None else f"{seconds / 60:.1f} min"
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.ceiling", description=__doc__.splitlines()[0])
+    parser.add_argument("--sample-orders-per-day", type=int, default=2000)
+    parser.add_argument("--sample-days", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--days", type=int, default=7, help="days of each probe scenario")
+    parser.add_argument("--start", type=int, default=None, help="first probe (default: theoretical ceiling)")
+    parser.add_argument("--tolerance", type=float, default=0.1)
+    parser.add_argument("--max-probes", type=int, default=8)
+    parser.add_argument("--timeout", type=float, default=None, help="give up a probe after this many s")
+    parser.add_argument("--no-search", action="store_true", help="theoretical figures only")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    args = parser.parse_args(argv)
+    command = "python -m bench.ceiling" + (" " + shlex.join(sys.argv[1:] if argv is None else argv)).rstrip()
+
+    from amzorders.sim.generate import generate
+
+    began = time.perf_counter()
+    scenario = generate(orders_per_day=args.sample_orders_per_day, days=args.sample_days, seed=args.seed)
+    orders = timelines(scenario)
+    start, horizon = scenario.start.timestamp(), scenario.end.timestamp() + 2 * DAY
+    del scenario
+    theory = theoretical_rows(orders, start, horizon)
+    sample = (
+        f"a generated sample of {len(orders):,} orders ({args.sample_orders_per_day:,}/day x"
+        f" {args.sample_days} days, seed {args.seed})"
+    )
+    _say(f"theoretical ceilings computed in {time.perf_counter() - began:.1f} s:")
+    for row in theory:
+        _say(f"    {row.orders_per_day:>9,.0f}/day  {row.reading}")
+    search = None
+    if not args.no_search:
+        product = next(r for r in theory if r.reading.startswith("product defaults:"))
+        first = args.start or max(100, int(round(product.orders_per_day, -2)))
+        search = search_ceiling(
+            simulate_probe(args.days, args.seed, args.timeout),
+            first,
+            tolerance=args.tolerance,
+            max_probes=args.max_probes,
+        )
+    body = render(command, sample, theory, search, args.days)
+    RESULTS_DIR.mkdir(exist_ok=True)
+    record = {
+        "command": command,
+        "theory": [asdict(r) for r in theory],
+        "search": None
+        if search is None
+        else {
+            "best_sustained": search.best_sustained,
+            "first_failing": search.first_failing,
+            "stopped": search.stopped,
+            "probes": [asdict(p) for p in search.probes],
+        },
+    }
+    (RESULTS_DIR / "ceiling.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    previous = args.output.read_text(encoding="utf-8") if args.output.exists() else TITLE
+    args.output.write_text(replace_section(previous, "ceiling", body), encoding="utf-8")
+    _say(f"wrote the ceiling section of {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The operator's commands (`amzorders init|import|reconcile|status|orders|serve|demo`)."""

@@ -1,0 +1,245 @@
+"""The operator's actions, shared by the CLI, the cron URLs, the dashboard and the scheduler.
+
+`Operator.run(kind, account)` fetches from Amazon (incremental, pending watch, recheck or doublecheck) and
+then pushes due orders to the shop; `reconcile` checks a day. A run already going on for an account in
+this process is answered `busy` at once (other processes are stopped by the engine's lock in the
+database). After each run the operator raises the alerts the issue asks for: orders failed past their
+retries, reconciliation leaving something unrepaired, Amazon refusing the credentials.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+
+import httpx
+
+from amzorders.amazon.auth import AccessTokens
+from amzorders.amazon.errors import AmazonError, AuthError
+from amzorders.app import exit_codes, views
+from amzorders.app.alerts import Alerter
+from amzorders.app.metrics import Metrics
+from amzorders.app.wiring import Runtime
+from amzorders.clock import format_instant
+from amzorders.ledger.orders import OrderBook
+
+log = logging.getLogger(__name__)
+
+FETCH_KINDS = ("import", "pending", "recheck", "doublecheck")
+_COUNTS = ("pages", "api_calls", "orders_seen", "created", "updated", "cancelled", "failed", "parked")
+
+
+@dataclass(slots=True)
+class RunResult:
+    """One pass for one account, as the CLI, the cron URLs and the dashboard report it."""
+
+    kind: str
+    account: str
+    outcome: str  # ok | busy | error | refused | unavailable
+    started_at: datetime
+    finished_at: datetime
+    pages: int = 0
+    api_calls: int = 0
+    orders_seen: int = 0
+    created: int = 0
+    updated: int = 0
+    cancelled: int = 0
+    failed: int = 0
+    parked: int = 0
+    error: str | None = None
+
+    @classmethod
+    def from_summary(cls, summary: Any) -> RunResult:
+        counts = {k: int(getattr(summary, k, 0) or 0) for k in _COUNTS}
+        return cls(
+            kind=str(summary.kind),
+            account=summary.account,
+            outcome=str(summary.outcome),
+            started_at=summary.started_at,
+            finished_at=summary.finished_at or summary.started_at,
+            error=getattr(summary, "error", None),
+            **counts,
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["started_at"] = format_instant(self.started_at)
+        data["finished_at"] = format_instant(self.finished_at)
+        return data
+
+
+def exit_code_for(results: Sequence[RunResult], *, unrepaired: int = 0) -> int:
+    """The most serious outcome decides: refused (3) > unavailable (4) > error/incomplete (1) > busy (5)."""
+    outcomes = {r.outcome for r in results}
+    if "refused" in outcomes:
+        return exit_codes.AMAZON_REFUSED
+    if "unavailable" in outcomes:
+        return exit_codes.UNAVAILABLE
+    if "error" in outcomes or unrepaired:
+        return exit_codes.INCOMPLETE
+    if outcomes and outcomes <= {"busy"}:
+        return exit_codes.BUSY
+    return exit_codes.OK
+
+
+class Operator:
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        alerter: Alerter | None = None,
+        metrics: Metrics | None = None,
+        failed_alert_attempts: int = 5,
+    ) -> None:
+        self.runtime = runtime
+        self.alerter = alerter
+        self.metrics = metrics
+        self.failed_alert_attempts = failed_alert_attempts
+        self._locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._locks_guard = threading.Lock()
+
+    @property
+    def clock(self):
+        return self.runtime.clock
+
+    def accounts(self, only: str | None = None) -> list[str]:
+        return [self.runtime.config.account(only).name] if only else self.runtime.account_names
+
+    def _lock(self, account: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks[account]
+
+    def run(self, kind: str, account: str) -> list[RunResult]:
+        """Fetch (`kind`) then push to the shop, for one account; `[busy]` when already running here."""
+        if kind not in FETCH_KINDS:
+            raise ValueError(f"unknown run kind {kind!r}: one of {', '.join(FETCH_KINDS)}")
+        lock = self._lock(account)
+        if not lock.acquire(blocking=False):
+            now = self.clock.now()
+            return [RunResult(kind, account, "busy", now, now, error="a run is already in progress")]
+        try:
+            engine = self.runtime.engine_for(account)
+            settings = self.runtime.accounts[account]
+            fetch: Callable[[Any], Any] = {
+                "import": engine.import_incremental,
+                "pending": engine.watch_pending,
+                "recheck": engine.recheck,
+                "doublecheck": engine.doublecheck,
+            }[kind]
+            stats = engine.client(settings).stats
+            calls_before, throttled_before = dict(stats.calls), stats.throttled
+            results = [self._guard(kind, account, lambda: fetch(settings))]
+            if results[0].outcome not in ("busy", "refused", "unavailable"):
+                results.append(self._guard("push", account, lambda: engine.push_to_shop(settings)))
+            if self.metrics:
+                calls = {op: n - calls_before.get(op, 0) for op, n in stats.calls.items()}
+                self.metrics.observe_api(account, calls, stats.throttled - throttled_before)
+        finally:
+            lock.release()
+        for result in results:
+            if self.metrics:
+                self.metrics.observe_run(result)
+        self._alert_failed(account)
+        return results
+
+    def run_all(self, kind: str, only: str | None = None) -> list[RunResult]:
+        return [r for account in self.accounts(only) for r in self.run(kind, account)]
+
+    def _guard(self, kind: str, account: str, call: Callable[[], Any]) -> RunResult:
+        """Run one engine pass; an error is classified (refused credentials, unreachable) and alerted."""
+        started = self.clock.now()
+        try:
+            result = RunResult.from_summary(call())
+        except Exception as exc:  # the engine reports trouble in the summary; this is a bug, still reported
+            log.exception("%s for %s failed", kind, account)
+            result = RunResult(
+                kind, account, "error", started, self.clock.now(), error=f"{type(exc).__name__}: {exc}"
+            )
+        if result.outcome == "error" and kind != "push":
+            verdict = self.check_credentials(account)
+            if verdict is not None:
+                result.outcome = verdict
+        if result.outcome == "refused" and self.alerter:
+            self.alerter.credentials_refused(account, result.error or "refused")
+        return result
+
+    def check_credentials(self, account: str) -> str | None:
+        """After a failed Amazon pass: "refused" when Login with Amazon refuses the account's credentials,
+        "unavailable" when it cannot be reached, None when they are fine (the error was something else).
+        A token exchange costs no SP-API quota."""
+        settings = self.runtime.accounts[account]
+        try:
+            with httpx.Client(transport=self.runtime.transport, timeout=15) as http:
+                AccessTokens(
+                    settings.credentials, http=http, token_url=settings.token_url, clock=self.clock
+                ).get()
+        except AuthError:
+            return "refused"
+        except (AmazonError, httpx.HTTPError):
+            return "unavailable"
+        return None
+
+    def _alert_failed(self, account: str) -> None:
+        if not self.alerter:
+            return
+        stuck = [
+            (row.amazon_order_id, row.last_error or "unknown error")
+            for row in views.list_orders(
+                self.runtime.ledger, account=account, shop_states=["failed"], limit=500
+            )
+            if row.attempts >= self.failed_alert_attempts
+        ]
+        if stuck:
+            self.alerter.order_failed(account, stuck)
+
+    # --------------------------------------------------------------------------------- reconcile
+
+    def reconcile(self, day: date, account: str) -> Any:
+        """Reconcile one day for one account; returns the engine's report (alerts when unrepaired)."""
+        lock = self._lock(account)
+        with lock:
+            engine = self.runtime.engine_for(account)
+            report = engine.reconcile(self.runtime.accounts[account], day)
+        left = unrepaired_ids(report)
+        if left and self.alerter:
+            self.alerter.reconciliation_unrepaired(account, day.isoformat(), left)
+        return report
+
+    # ------------------------------------------------------------------------------ order actions
+
+    def retry(self, amazon_order_id: str, account: str | None = None) -> views.OrderRow:
+        """Make a failed or parked order due now, then push the account's due orders to the shop."""
+        row = views.find_order(self.runtime.ledger, amazon_order_id, account)
+        if row is None:
+            raise LookupError(f"no order {amazon_order_id} in the ledger")
+        OrderBook(self.runtime.ledger).retry(row.account, amazon_order_id, at=self.clock.now())
+        lock = self._lock(row.account)
+        with lock:
+            engine = self.runtime.engine_for(row.account)
+            self._guard("push", row.account, lambda: engine.push_to_shop(self.runtime.accounts[row.account]))
+        found = views.find_order(self.runtime.ledger, amazon_order_id, row.account)
+        assert found is not None
+        return found
+
+    def park(self, amazon_order_id: str, reason: str, account: str | None = None) -> views.OrderRow:
+        row = views.find_order(self.runtime.ledger, amazon_order_id, account)
+        if row is None:
+            raise LookupError(f"no order {amazon_order_id} in the ledger")
+        OrderBook(self.runtime.ledger).park(row.account, amazon_order_id, reason, at=self.clock.now())
+        found = views.find_order(self.runtime.ledger, amazon_order_id, row.account)
+        assert found is not None
+        return found
+
+
+def unrepaired_ids(report: Any) -> list[str]:
+    """Order ids a reconciliation report says are still wrong (duck-typed over the engine's report)."""
+    for name in ("unrepaired_ids", "unrepaired"):
+        value = getattr(report, name, None)
+        if isinstance(value, list | tuple | set | frozenset):
+            return [getattr(v, "amazon_order_id", v) for v in value]
+    return []

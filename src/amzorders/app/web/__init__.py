@@ -1,0 +1,1 @@
+"""The HTTP service: cron trigger URLs, health, metrics and the dashboard (`amzorders serve`)."""

@@ -1,0 +1,245 @@
+"""`Bookkeeping`: accounts, sync cursors, runs, reconciliation reports and account locks.
+
+The cursor only moves forward (`advance_cursor` keeps the later of the two positions), in the same
+transaction as the window's last page, so a crash can never leave it ahead of what was recorded.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, bindparam, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from amzorders.ledger.schema import (
+    account_locks,
+    account_marketplaces,
+    accounts,
+    reconciliation_reports,
+    runs,
+    sync_cursors,
+)
+
+RUN_COUNTERS = ("pages", "api_calls", "orders_seen", "created", "updated", "cancelled", "failed", "parked")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReport:
+    id: int
+    account: str
+    day: date
+    created_at: datetime
+    problems: int
+    unrepaired: int
+    report: dict[str, Any]
+
+
+class Bookkeeping:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # --- Accounts ---------------------------------------------------------------------------------------
+
+    def ensure_account(
+        self, name: str, seller_id: str, marketplace_ids: Sequence[str], *, at: datetime
+    ) -> None:
+        with self.engine.begin() as conn:
+            known = conn.execute(select(accounts.c.seller_id).where(accounts.c.name == name)).first()
+            if known is None:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(accounts).values(name=name, seller_id=seller_id, created_at=at))
+                except IntegrityError:
+                    pass  # created concurrently
+            elif known.seller_id != seller_id:
+                conn.execute(update(accounts).where(accounts.c.name == name).values(seller_id=seller_id))
+            have = set(
+                conn.execute(
+                    select(account_marketplaces.c.marketplace_id).where(
+                        account_marketplaces.c.account == name
+                    )
+                ).scalars()
+            )
+            for marketplace_id in sorted(set(marketplace_ids) - have):
+                try:
+                    with conn.begin_nested():
+                        conn.execute(
+                            insert(account_marketplaces).values(account=name, marketplace_id=marketplace_id)
+                        )
+                except IntegrityError:
+                    pass
+
+    # --- Cursors ----------------------------------------------------------------------------------------
+
+    def cursor(self, account: str, group: str) -> datetime | None:
+        return self.cursors(account, [group])[group]
+
+    def cursors(self, account: str, groups: Sequence[str]) -> dict[str, datetime | None]:
+        """Several cursors of an account in one query (None where a cursor does not exist yet)."""
+        with self.engine.connect() as conn:
+            found = dict(conn.execute(_CURSORS, {"b_account": account, "b_groups": list(groups)}).all())
+        return {group: found.get(group) for group in groups}
+
+    @staticmethod
+    def advance_cursor(
+        conn: Connection,
+        account: str,
+        group: str,
+        position: datetime,
+        *,
+        at: datetime,
+        known: datetime | bool | None = True,
+    ) -> None:
+        """Move the cursor to `position` unless it is already later (a conditional UPDATE: never back).
+
+        `known` is the position the caller read earlier (None: there was no cursor yet, so one is
+        created); leave it True when unknown and one extra query finds out."""
+        params = {"b_account": account, "b_group": group, "b_position": position, "b_at": at}
+        if known is True:
+            known = conn.execute(_CURSOR, {"b_account": account, "b_group": group}).scalar()
+        if known is None:
+            try:
+                with conn.begin_nested():
+                    conn.execute(_CURSOR_INSERT, params)
+                return
+            except IntegrityError:
+                pass  # another run created it meanwhile: fall through to the conditional update
+        conn.execute(_CURSOR_UPDATE, params)
+
+    # --- Runs -------------------------------------------------------------------------------------------
+
+    def record_run(self, **values: Any) -> int:
+        """Record a finished run (see `RunSummary.ledger_values`)."""
+        with self.engine.begin() as conn:
+            return conn.execute(_RUN_INSERT, values).scalar_one()
+
+    def recent_runs(
+        self, *, account: str | None = None, kind: str | None = None, limit: int = 20
+    ) -> list[dict]:
+        query = select(runs).order_by(runs.c.id.desc()).limit(limit)
+        if account is not None:
+            query = query.where(runs.c.account == account)
+        if kind is not None:
+            query = query.where(runs.c.kind == kind)
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    # --- Reconciliation reports -------------------------------------------------------------------------
+
+    def save_report(
+        self, account: str, day: date, report: dict[str, Any], *, problems: int, unrepaired: int, at: datetime
+    ) -> int:
+        with self.engine.begin() as conn:
+            return conn.execute(
+                insert(reconciliation_reports)
+                .values(
+                    account=account,
+                    day=day,
+                    created_at=at,
+                    problems=problems,
+                    unrepaired=unrepaired,
+                    report=json.dumps(report, sort_keys=True, default=str),
+                )
+                .returning(reconciliation_reports.c.id)
+            ).scalar_one()
+
+    def reports(
+        self, *, account: str | None = None, day: date | None = None, limit: int = 20
+    ) -> list[StoredReport]:
+        c = reconciliation_reports.c
+        query = select(reconciliation_reports).order_by(c.id.desc()).limit(limit)
+        if account is not None:
+            query = query.where(c.account == account)
+        if day is not None:
+            query = query.where(c.day == day)
+        with self.engine.connect() as conn:
+            return [
+                StoredReport(
+                    r.id, r.account, r.day, r.created_at, r.problems, r.unrepaired, json.loads(r.report)
+                )
+                for r in conn.execute(query)
+            ]
+
+    # --- Account locks ----------------------------------------------------------------------------------
+
+    def try_lock(self, account: str, holder: str, *, now: datetime, ttl: timedelta) -> bool:
+        """Take the account's lock, or a lock whose holder let it expire (crashed); False if held.
+
+        One atomic upsert (`INSERT ... ON CONFLICT DO UPDATE ... WHERE expired`) on both engines.
+        """
+        params = {"b_account": account, "b_holder": holder, "b_now": now, "b_expires": now + ttl}
+        with self.engine.begin() as conn:
+            return conn.execute(_lock_statement(self.engine.dialect.name), params).first() is not None
+
+    @staticmethod
+    def refresh_lock(conn: Connection, account: str, holder: str, *, now: datetime, ttl: timedelta) -> bool:
+        """Extend the lock (heartbeat, in the caller's transaction); False if it was lost to another."""
+        return bool(
+            conn.execute(
+                _LOCK_REFRESH, {"b_account": account, "b_holder": holder, "b_expires": now + ttl}
+            ).rowcount
+        )
+
+    def release_lock(self, account: str, holder: str, *, run: dict[str, Any] | None = None) -> int | None:
+        """Release the lock and, in the same transaction, record the finished run (returns its id)."""
+        with self.engine.begin() as conn:
+            conn.execute(_LOCK_RELEASE, {"b_account": account, "b_holder": holder})
+            if run is not None:
+                return conn.execute(_RUN_INSERT, run).scalar_one()
+        return None
+
+
+# Hot-path statements, built once: constructing a statement costs more than executing it on SQLite, and
+# a simulated month runs these tens of thousands of times.
+_c, _l = sync_cursors.c, account_locks.c
+_CURSOR = select(_c.position).where(
+    _c.account == bindparam("b_account"), _c.marketplace_group == bindparam("b_group")
+)
+_CURSORS = select(_c.marketplace_group, _c.position).where(
+    _c.account == bindparam("b_account"), _c.marketplace_group.in_(bindparam("b_groups", expanding=True))
+)
+_CURSOR_INSERT = insert(sync_cursors).values(
+    account=bindparam("b_account"), marketplace_group=bindparam("b_group"), position=bindparam("b_position"),
+    updated_at=bindparam("b_at"),
+)  # fmt: skip
+_CURSOR_UPDATE = (
+    update(sync_cursors)
+    .where(_c.account == bindparam("b_account"), _c.marketplace_group == bindparam("b_group"))
+    .where(_c.position < bindparam("b_position"))
+    .values(position=bindparam("b_position"), updated_at=bindparam("b_at"))
+)
+_RUN_INSERT = insert(runs).returning(runs.c.id)
+_LOCK_REFRESH = (
+    update(account_locks)
+    .where(_l.account == bindparam("b_account"), _l.holder == bindparam("b_holder"))
+    .values(expires_at=bindparam("b_expires"))
+)
+_LOCK_RELEASE = delete(account_locks).where(
+    _l.account == bindparam("b_account"), _l.holder == bindparam("b_holder")
+)
+
+
+@functools.cache
+def _lock_statement(dialect: str):
+    upsert = pg_insert(account_locks) if dialect == "postgresql" else sqlite_insert(account_locks)
+    upsert = upsert.values(
+        account=bindparam("b_account"), holder=bindparam("b_holder"), acquired_at=bindparam("b_now"),
+        expires_at=bindparam("b_expires"),
+    )  # fmt: skip
+    return upsert.on_conflict_do_update(
+        index_elements=[_l.account],
+        set_={
+            "holder": upsert.excluded.holder,
+            "acquired_at": upsert.excluded.acquired_at,
+            "expires_at": upsert.excluded.expires_at,
+        },
+        where=_l.expires_at <= upsert.excluded.acquired_at,
+    ).returning(_l.holder)  # a row back only when we inserted or took over an expired lock

@@ -1,0 +1,85 @@
+"""Opening the ledger database: SQLite (the embedded default) or PostgreSQL, always migrated to head.
+
+SQLite is tuned for one writer at a time across threads and processes: WAL (readers never block the
+writer), a busy timeout, foreign keys, and `BEGIN IMMEDIATE` so that a transaction takes the write lock
+when it starts. Without it, two deferred transactions that both read then write deadlock and one fails
+at once with "database is locked" instead of waiting its turn.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+# Alembic's `context` is a module-global proxy: two threads of one process must not migrate at once.
+# Between processes, the migration transaction serialises them (BEGIN IMMEDIATE / advisory lock).
+_IN_PROCESS = threading.Lock()
+
+
+def open_ledger(url: str, *, migrate_to_head: bool = True) -> Engine:
+    """An engine on the ledger at `url`, migrated to the latest schema (idempotent, concurrency-safe)."""
+    engine = create_ledger_engine(url)
+    if migrate_to_head:
+        migrate(engine)
+    return engine
+
+
+def create_ledger_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, in_memory=parsed.database in (None, "", ":memory:"))
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")  # the driver we ship
+        return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    raise ValueError(
+        f"unsupported ledger database {parsed.drivername!r}: use sqlite:///PATH or postgresql://..."
+    )
+
+
+def _sqlite_engine(url: str, *, in_memory: bool) -> Engine:
+    if in_memory:
+        engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+    else:
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (below)
+        cursor = dbapi_connection.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # durable at each checkpoint; WAL keeps it consistent
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Run the Alembic migrations to `revision` in one transaction (serialised between processes)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with _IN_PROCESS, engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

@@ -1,0 +1,354 @@
+"""`OrderBook`: the orders table and its event log. Every write to them goes through here.
+
+Writes are per page: one SELECT for the page's ids, then bulk INSERT/UPDATE (executemany), all in one
+transaction. A snapshot older than the stored one never overwrites it (pages arrive out of order, and
+catch-up passes re-read old versions); an equal one is a no-op, so overlapping windows cost no writes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, bindparam, insert, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from amzorders.amazon.models import Order, OrderParseError, parse_order
+from amzorders.clock import parse_instant
+from amzorders.ledger.batch import group_by_keys, update_by_id
+from amzorders.ledger.order_reads import LedgerOrder, OrderReads
+from amzorders.ledger.schema import order_events, orders
+from amzorders.ledger.shop_work import Repair, ShopOutcome, ShopWork
+from amzorders.ledger.states import ParkReason, ShopState
+from amzorders.shops.port import ShopOrderStatus
+
+_PII_KEYS = ("buyer", "recipient")
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What the ledger holds about an order when a new snapshot arrives (input of the rules)."""
+
+    status: str
+    shop_state: str
+    shop_status: str | None
+    park_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotPlan:
+    """The rules' answer for a new snapshot: the ledger's shop state and the shop status to reach."""
+
+    shop_state: ShopState
+    target_status: ShopOrderStatus | None
+    importable: bool
+
+
+Planner = Callable[[Order, Known | None], SnapshotPlan]
+
+
+@dataclass(slots=True)
+class RecordResult:
+    """What one page (or one getOrder) changed in the ledger."""
+
+    seen: int = 0
+    new: int = 0
+    changed: int = 0
+    stale: int = 0  # older than what the ledger holds: ignored
+    unreadable: list[str] = field(default_factory=list)  # OrderParseError messages
+
+
+def _identity(raw: Any) -> tuple[str | None, datetime | None]:
+    """The order id and lastUpdatedTime, read without a full parse (None where unreadable)."""
+    if not isinstance(raw, Mapping):
+        return None, None
+    order_id = raw.get("orderId")
+    if not isinstance(order_id, str) or not order_id:
+        return None, None
+    try:
+        return order_id, parse_instant(raw["lastUpdatedTime"])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return order_id, None
+
+
+def _status(raw: Mapping[str, Any]) -> str | None:
+    fulfillment = raw.get("fulfillment")
+    return fulfillment.get("fulfillmentStatus") if isinstance(fulfillment, Mapping) else None
+
+
+def _parse(raw: Mapping[str, Any]) -> tuple[Order | None, OrderParseError | None]:
+    try:
+        return parse_order(raw), None
+    except OrderParseError as exc:
+        return None, exc
+
+
+class OrderBook(ShopWork, OrderReads):
+    """Every write to the orders table and its events (reads and shop work come from the mixins)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # --- Recording what Amazon says ------------------------------------------------------------------
+
+    def record_snapshots(
+        self,
+        account: str,
+        raw_orders: Sequence[Mapping[str, Any]],
+        *,
+        seen_at: datetime,
+        planner: Planner,
+        also: Callable[[Connection], None] | None = None,
+    ) -> RecordResult:
+        """Record a page of Amazon orders in one transaction; `also` runs in the same transaction (the
+        caller's run progress). Retried when a concurrent writer inserted one of the same orders."""
+        for attempt in range(3):
+            try:
+                with self.engine.begin() as conn:
+                    result = self._record(conn, account, raw_orders, seen_at, planner)
+                    if also is not None:
+                        also(conn)
+                    return result
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _record(self, conn, account, raw_orders, seen_at, planner: Planner) -> RecordResult:
+        result = RecordResult()
+        # Cheap first look (id, lastUpdatedTime, status) so that versions the ledger already holds are
+        # skipped without a full parse: overlapping windows and catch-up passes are mostly re-reads.
+        newest: dict[str, tuple[Mapping[str, Any], datetime | None]] = {}
+        for raw in raw_orders:
+            result.seen += 1
+            order_id, updated = _identity(raw)
+            if order_id is None:
+                _, error = _parse(raw)
+                result.unreadable.append(str(error))
+                continue  # nothing to key it by; reported in the run
+            kept = newest.get(order_id)
+            if kept is None or (updated is not None and (kept[1] is None or kept[1] <= updated)):
+                newest[order_id] = (raw, updated)
+        if not newest:
+            return result
+        existing = {
+            row.amazon_order_id: row
+            for row in conn.execute(_KNOWN, {"account": account, "ids": list(newest)})
+        }
+        latest: dict[str, tuple[Mapping[str, Any], Order | None, OrderParseError | None]] = {}
+        for order_id, (raw, updated) in newest.items():
+            row = existing.get(order_id)
+            if row is not None and updated is not None and row.last_updated_time is not None:
+                if updated < row.last_updated_time:
+                    result.stale += 1
+                    continue
+                if updated == row.last_updated_time and row.status == _status(raw):
+                    continue
+            order, error = _parse(raw)
+            if error is not None:
+                result.unreadable.append(str(error))
+            latest[order_id] = (raw, order, error)
+        inserts, updates, events = [], [], []
+        for order_id, (raw, order, error) in latest.items():
+            row = existing.get(order_id)
+            if order is None:
+                if row is None:
+                    inserts.append(_unreadable_row(account, order_id, raw, error, seen_at))
+                else:
+                    events.append(
+                        {"order_id": row.id, "at": seen_at, "kind": "unreadable", "detail": str(error)}
+                    )
+                continue
+            if row is not None and row.last_updated_time is not None:
+                if order.last_updated_time < row.last_updated_time:
+                    result.stale += 1
+                    continue
+                if (
+                    order.last_updated_time == row.last_updated_time
+                    and row.status == order.fulfillment_status
+                ):
+                    continue
+            values = _snapshot_values(order, raw, row, seen_at, planner)
+            if row is None:
+                inserts.append(
+                    {"account": account, "amazon_order_id": order_id, "first_seen_at": seen_at, **values}
+                )
+            else:
+                updates.append({"_id": row.id, "_lut": order.last_updated_time, **values})
+                kind = "status" if row.status != order.fulfillment_status else "updated"
+                events.append(
+                    {
+                        "order_id": row.id,
+                        "at": seen_at,
+                        "kind": kind,
+                        "detail": None,
+                        "status": order.fulfillment_status,
+                    }
+                )
+        if inserts:
+            # rows of one executemany must share their keys: group them (a parked unreadable row differs)
+            inserts = [row for group in group_by_keys(inserts).values() for row in group]
+            new_ids = [
+                r.id
+                for group in group_by_keys(inserts).values()
+                for r in conn.execute(_INSERT_RETURNING_ID, group)
+            ]
+            for new_id, values in zip(new_ids, inserts, strict=True):
+                detail = values["last_error"] if values["shop_state"] == ShopState.PARKED else None
+                events.append(
+                    {
+                        "order_id": new_id,
+                        "at": seen_at,
+                        "kind": "seen",
+                        "detail": detail,
+                        "status": values["status"],
+                    }
+                )
+            result.new = len(inserts)
+        for keys, rows in group_by_keys(updates).items():
+            conn.execute(update_by_id(keys, guard_last_updated=True), rows)
+        result.changed = len(updates)
+        if events:
+            for event in events:
+                event.setdefault("status", None)
+            conn.execute(_EVENT_INSERT, events)
+        return result
+
+    # --- Reads --------------------------------------------------------------------------------------------
+
+    # --- PII retention ----------------------------------------------------------------------------------
+
+    def purge_pii(self, created_before: datetime, *, batch_size: int = 500) -> int:
+        """Remove buyer and recipient data from snapshots of orders created before the cutoff."""
+        purged = 0
+        c = orders.c
+        while True:
+            with self.engine.begin() as conn:
+                rows = conn.execute(
+                    select(c.id, c.snapshot)
+                    .where(c.pii_purged.is_(False), c.created_time < created_before)
+                    .order_by(c.id)
+                    .limit(batch_size)
+                ).all()
+                if not rows:
+                    return purged
+                cleaned = [
+                    {"_id": row.id, "snapshot": _without_pii(row.snapshot), "pii_purged": True}
+                    for row in rows
+                ]
+                conn.execute(update_by_id(("snapshot", "pii_purged"), guard_last_updated=False), cleaned)
+                conn.execute(
+                    insert(order_events),
+                    [
+                        {
+                            "order_id": row.id,
+                            "at": created_before,
+                            "kind": "pii_purged",
+                            "status": None,
+                            "detail": None,
+                        }
+                        for row in rows
+                    ],
+                )
+                purged += len(rows)
+
+
+def _without_pii(snapshot: str) -> str:
+    try:
+        data = json.loads(snapshot)
+    except ValueError:
+        return "{}"
+    if isinstance(data, dict):
+        for key in _PII_KEYS:
+            data.pop(key, None)
+    return _dumps(data)
+
+
+def _dumps(raw: Any) -> str:
+    return json.dumps(raw, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _snapshot_values(order: Order, raw, row, seen_at: datetime, planner: Planner) -> dict[str, Any]:
+    """Columns for a new or newer snapshot: Amazon's facts and the shop state the rules give."""
+    status = order.fulfillment_status
+    known = Known(row.status, row.shop_state, row.shop_status, row.park_reason) if row is not None else None
+    plan = planner(order, known)
+    values: dict[str, Any] = {
+        "marketplace_id": order.marketplace_id,
+        "fulfilled_by": order.fulfilled_by,
+        "status": status,
+        "created_time": order.created_time,
+        "last_updated_time": order.last_updated_time,
+        "last_seen_at": seen_at,
+        "status_since": seen_at if row is None or row.status != status else row.status_since,
+        "next_check_at": None if row is None or row.status != status else row.next_check_at,
+        "importable_at": (
+            row.importable_at if row and row.importable_at else (seen_at if plan.importable else None)
+        ),
+        "snapshot": _dumps(raw),
+        "pii_purged": False,
+        "shop_state": plan.shop_state,
+        "target_status": plan.target_status,
+    }
+    if row is None or (row.shop_state == ShopState.PARKED and plan.shop_state != ShopState.PARKED):
+        values.update(park_reason=None, last_error=None, attempts=0, next_attempt_at=None)
+    if row is None:
+        values.update(shop_status=None)
+    return values
+
+
+def _unreadable_row(
+    account: str, order_id: str, raw, error: OrderParseError, seen_at: datetime
+) -> dict[str, Any]:
+    fulfillment = raw.get("fulfillment") if isinstance(raw.get("fulfillment"), Mapping) else {}
+    return {
+        "account": account,
+        "amazon_order_id": order_id,
+        "first_seen_at": seen_at,
+        "marketplace_id": None,
+        "fulfilled_by": fulfillment.get("fulfilledBy"),
+        "status": str(fulfillment.get("fulfillmentStatus") or "UNREADABLE")[:32],
+        "created_time": None,
+        "last_updated_time": None,
+        "last_seen_at": seen_at,
+        "status_since": seen_at,
+        "next_check_at": None,
+        "importable_at": None,
+        "snapshot": _dumps(raw),
+        "pii_purged": False,
+        "shop_state": ShopState.PARKED,
+        "target_status": None,
+        "park_reason": ParkReason.DATA,
+        "last_error": str(error),
+        "attempts": 0,
+        "next_attempt_at": None,
+        "shop_status": None,
+    }
+
+
+__all__ = [
+    "Known",
+    "LedgerOrder",
+    "OrderBook",
+    "Planner",
+    "RecordResult",
+    "Repair",
+    "ShopOutcome",
+    "SnapshotPlan",
+]
+
+
+# Hot-path statements, built once (building costs more than executing on SQLite).
+_o = orders.c
+_KNOWN = select(
+    _o.id, _o.amazon_order_id, _o.status, _o.last_updated_time, _o.shop_state, _o.shop_status, _o.park_reason,
+    _o.importable_at, _o.status_since, _o.next_check_at,
+).where(
+    _o.account == bindparam("account"), _o.amazon_order_id.in_(bindparam("ids", expanding=True))
+)  # fmt: skip
+_INSERT_RETURNING_ID = insert(orders).returning(_o.id, sort_by_parameter_order=True)
+_EVENT_INSERT = insert(order_events)

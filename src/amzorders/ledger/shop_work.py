@@ -1,0 +1,220 @@
+"""The shop side of the orders table: what is due, what the shop answered, repairs, manual parks, and
+the pending watch's bookkeeping."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, and_, bindparam, exists, insert, or_, select, update
+
+from amzorders.ledger.batch import update_by_id
+from amzorders.ledger.order_reads import LedgerOrder
+from amzorders.ledger.schema import order_events, orders
+from amzorders.ledger.states import ParkReason, ShopState
+from amzorders.shops.port import ShopOrderStatus
+
+_DUE_STATES = (ShopState.TO_CREATE, ShopState.TO_UPDATE)
+_RETRY_STATES = (ShopState.FAILED, ShopState.PARKED)
+
+
+@dataclass(frozen=True, slots=True)
+class ShopOutcome:
+    """The result of one shop call for one order, written back by `record_shop_outcomes`."""
+
+    order_id: int
+    shop_state: ShopState
+    event: str
+    detail: str | None = None
+    shop_status: str | None = None
+    shop_reference: str | None = None
+    shop_created_at: datetime | None = None
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
+    park_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Repair:
+    """Reconciliation's instruction: move an order back onto the shop's to-do list."""
+
+    order_id: int
+    shop_state: ShopState
+    target_status: ShopOrderStatus | None
+    reason: str
+    shop_reference: str | None  # what the shop really holds (None: the shop lost it, create it again)
+    shop_status: ShopOrderStatus | None
+
+
+class ShopWork:
+    engine: Engine
+
+    # --- Pushing to the shop ----------------------------------------------------------------------------
+
+    def due_for_shop(
+        self,
+        account: str,
+        now: datetime,
+        *,
+        after_id: int = 0,
+        limit: int = 200,
+        only_ids: Sequence[int] | None = None,
+    ) -> list[LedgerOrder]:
+        """Orders whose shop side must move now (to create, to update, failed or auto-retried parks), by id.
+
+        Two index range scans (to-do states; retries that are due) rather than one OR, which SQLite would
+        answer by reading every order of the account."""
+        params = {"account": account, "now": now, "after_id": after_id, "limit": limit}
+        with self.engine.connect() as conn:
+            if only_ids is not None:
+                query = _DUE_AMONG.params(ids=list(only_ids))
+                return [LedgerOrder(**row._mapping) for row in conn.execute(query, params)]
+            todo = conn.execute(_DUE_TODO, params).all()
+            retry = conn.execute(_DUE_RETRY, params).all()
+        rows = sorted([*todo, *retry], key=lambda row: row.id)[:limit]
+        return [LedgerOrder(**row._mapping) for row in rows]
+
+    def has_due(self, account: str, now: datetime) -> bool:
+        """Cheap check before a push run: is any order of the account due for the shop?"""
+        with self.engine.connect() as conn:
+            return bool(conn.execute(_HAS_DUE, {"account": account, "now": now}).scalar())
+
+    def record_shop_outcomes(self, outcomes: Sequence[ShopOutcome], *, at: datetime) -> None:
+        if not outcomes:
+            return
+        rows = [
+            {
+                "_id": o.order_id,
+                "shop_state": o.shop_state,
+                "shop_status": o.shop_status,
+                "shop_reference": o.shop_reference,
+                "shop_created_at": o.shop_created_at,
+                "attempts": o.attempts,
+                "next_attempt_at": o.next_attempt_at,
+                "last_error": o.last_error,
+                "park_reason": o.park_reason,
+            }
+            for o in outcomes
+        ]
+        events = [
+            {"order_id": o.order_id, "at": at, "kind": o.event, "status": o.shop_status, "detail": o.detail}
+            for o in outcomes
+        ]
+        with self.engine.begin() as conn:
+            conn.execute(
+                update_by_id(tuple(k for k in rows[0] if k != "_id"), guard_last_updated=False), rows
+            )
+            conn.execute(_EVENT_INSERT, events)
+
+    def apply_repairs(self, repairs: Sequence[Repair], *, at: datetime) -> None:
+        """Put orders back on the shop's to-do list (reconciliation), in one transaction."""
+        if not repairs:
+            return
+        c = orders.c
+        with self.engine.begin() as conn:
+            for repair in repairs:
+                values: dict[str, Any] = {
+                    "shop_state": repair.shop_state,
+                    "target_status": repair.target_status,
+                    "attempts": 0,
+                    "next_attempt_at": None,
+                    "last_error": None,
+                    "park_reason": None,
+                }
+                values.update(shop_reference=repair.shop_reference, shop_status=repair.shop_status)
+                if repair.shop_reference is None:
+                    values.update(shop_created_at=None)
+                conn.execute(update(orders).where(c.id == repair.order_id).values(values))
+            events = [
+                {"order_id": r.order_id, "at": at, "kind": "repair", "status": None, "detail": r.reason}
+                for r in repairs
+            ]
+            conn.execute(insert(order_events), events)
+
+    def park(self, account: str, amazon_order_id: str, reason: str, *, at: datetime) -> bool:
+        """A human parks an order (it stays visible, nothing is tried until `retry`)."""
+        return self._set_manual(
+            account,
+            amazon_order_id,
+            at,
+            "parked by hand",
+            dict(
+                shop_state=ShopState.PARKED,
+                park_reason=ParkReason.REJECTED,
+                last_error=reason,
+                next_attempt_at=None,
+            ),
+        )
+
+    def retry(self, account: str, amazon_order_id: str, *, at: datetime) -> bool:
+        """Make a failed or parked order due now."""
+        return self._set_manual(
+            account, amazon_order_id, at, "retry asked", dict(next_attempt_at=at, attempts=0)
+        )
+
+    def _set_manual(self, account, amazon_order_id, at, detail, values) -> bool:
+        c = orders.c
+        with self.engine.begin() as conn:
+            row_id = conn.execute(
+                select(c.id).where(c.account == account, c.amazon_order_id == amazon_order_id)
+            ).scalar()
+            if row_id is None:
+                return False
+            conn.execute(update(orders).where(c.id == row_id).values(values))
+            conn.execute(insert(order_events).values(order_id=row_id, at=at, kind="manual", detail=detail))
+            return True
+
+    # --- Pending watch ----------------------------------------------------------------------------------
+
+    def pending_to_watch(
+        self, account: str, *, statuses: Sequence[str], unchanged_since: datetime, now: datetime, limit: int
+    ) -> list[tuple[int, str, datetime]]:
+        """Orders in `statuses` unchanged since `unchanged_since` and due for a re-read at `now`, never read
+        first, then the longest waiting: (id, Amazon order id, in this status since)."""
+        c = orders.c
+        query = (
+            select(c.id, c.amazon_order_id, c.status_since)
+            .where(c.account == account, c.status.in_(list(statuses)), c.status_since <= unchanged_since)
+            .where(or_(c.next_check_at.is_(None), c.next_check_at <= now))
+            .order_by(c.next_check_at.is_not(None), c.next_check_at, c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [(row.id, row.amazon_order_id, row.status_since) for row in conn.execute(query)]
+
+    def mark_checked(self, checks: Sequence[tuple[int, datetime]], at: datetime) -> None:
+        """Record the pending watch's reads: (order id, when it may be read again)."""
+        if checks:
+            rows = [
+                {"_id": order_id, "last_checked_at": at, "next_check_at": again} for order_id, again in checks
+            ]
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update_by_id(("last_checked_at", "next_check_at"), guard_last_updated=False), rows
+                )
+
+
+_o = orders.c
+_EVENT_INSERT = insert(order_events)
+_TODO = and_(_o.account == bindparam("account"), _o.shop_state.in_(_DUE_STATES))
+_RETRY = and_(
+    _o.account == bindparam("account"),
+    _o.shop_state.in_(_RETRY_STATES),
+    _o.next_attempt_at <= bindparam("now"),
+)
+_HAS_DUE = select(or_(exists().where(_TODO), exists().where(_RETRY)))
+_DUE_TODO = (
+    select(orders).where(_TODO, _o.id > bindparam("after_id")).order_by(_o.id).limit(bindparam("limit"))
+)
+_DUE_RETRY = (
+    select(orders).where(_RETRY, _o.id > bindparam("after_id")).order_by(_o.id).limit(bindparam("limit"))
+)
+_DUE_AMONG = (
+    select(orders)
+    .where(_o.id.in_(bindparam("ids", expanding=True)), _o.id > bindparam("after_id"), or_(_TODO, _RETRY))
+    .order_by(_o.id)
+    .limit(bindparam("limit"))
+)

@@ -1,0 +1,58 @@
+"""What follows an order's creation, besides its state: FBA stock given back, the payment's transaction id.
+
+FBA orders ship from Amazon's warehouses, but PrestaShop takes stock for every valid order; unless the
+mapping says `fba_decrement_stock = true` we put the quantities back (what Common-Services' "decrease
+stock: no" does). The webservice has no relative stock update, so this reads the row and writes it back.
+"""
+
+from __future__ import annotations
+
+from amzorders.shops.prestashop.client import PrestaShopClient, filter_value
+from amzorders.shops.prestashop.plan import OrderPlan
+
+
+def write_transaction_id(client: PrestaShopClient, order_reference: str, amazon_order_id: str) -> None:
+    """Show the Amazon order id in the order's payment (optional: two more calls per order)."""
+    payments = client.list(
+        "order_payments", fields="full", filters={"order_reference": filter_value(order_reference)}
+    )
+    for payment in payments[:1]:
+        if payment.get("transaction_id") != amazon_order_id:
+            fields = {k: v for k, v in payment.items() if k != "id"}
+            fields["transaction_id"] = amazon_order_id
+            client.update("order_payments", "order_payment", int(payment["id"]), fields)
+
+
+def give_back_stock(client: PrestaShopClient, plan: OrderPlan, id_shop: int) -> None:
+    """FBA orders ship from Amazon's stock: put back what PrestaShop took for them (one read for all)."""
+    lines = [line for line in plan.lines if not line.is_shipping]
+    if not lines:
+        return
+    rows = client.list(
+        "stock_availables",
+        fields="full",
+        filters={"id_product": filter_value(*sorted({line.id_product for line in lines}))},
+    )
+    for line in lines:
+        matching = [
+            row
+            for row in rows
+            if int(row.get("id_product") or 0) == line.id_product
+            and int(row.get("id_product_attribute") or 0) == line.id_product_attribute
+        ]
+        # One row per shop (or per shop group when stock is shared): prefer this shop's.
+        matching.sort(key=lambda row: int(row.get("id_shop") or 0) != id_shop)
+        for row in matching[:1]:
+            fields = {k: row.get(k, "0") for k in _STOCK_FIELDS}
+            fields["quantity"] = int(row.get("quantity") or 0) + line.quantity
+            client.update("stock_availables", "stock_available", int(row["id"]), fields)
+
+
+_STOCK_FIELDS = (
+    "id_product",
+    "id_product_attribute",
+    "id_shop",
+    "id_shop_group",
+    "depends_on_stock",
+    "out_of_stock",
+)

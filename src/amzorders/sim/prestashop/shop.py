@@ -1,0 +1,377 @@
+"""The stateful fake PrestaShop 8.2.1: tables, configuration, fault injection and read helpers.
+
+`FakePrestaShop` holds the shop's data in memory under one lock; the WSGI app (`app.py`) and the tests
+both go through it. Business rules live beside it: writes and validation in `writes.py`, order creation
+and state changes in `checkout.py`, the fresh-install data in `seed.py`.
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from amzorders.clock import Clock, WallClock
+
+from .pricing import money6
+from .schemas import ResourceSpec, resource_specs
+
+DEFAULT_KEY = "TESTKEY0123456789ABCDEFGHIJKLMNO"
+_ZERO_FORMATS = {"isunsignedid", "isnullorunsignedid", "isbool", "isint", "isunsignedint", "ispositiveint"}
+_DECIMAL_FORMATS = {"isprice", "isfloat", "isnegativeprice", "isunsignedfloat"}
+
+
+@dataclass
+class Stats:
+    """Webservice calls seen, by (HTTP method, resource): `stats.calls[("POST", "orders")]`."""
+
+    calls: Counter = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+
+@dataclass
+class _Fault:
+    method: str
+    resource: str
+    status: int
+    times: int
+    after: bool
+
+
+class FakePrestaShop:
+    """A PrestaShop 8.2.1 shop in memory, seeded like the recorded fresh install.
+
+    With `demo=False` the demo catalogue is left out (products then start at id 1); languages,
+    countries, currencies, order states, configuration, carriers and payment modules are always there.
+    Pass a `clock` (e.g. a SimClock) to date records in simulated time.
+    """
+
+    def __init__(self, api_key: str = DEFAULT_KEY, *, demo: bool = True, clock: Clock | None = None) -> None:
+        self.api_key = api_key
+        self.clock: Clock = clock or WallClock()
+        self.lock = threading.RLock()
+        self.specs: dict[str, ResourceSpec] = resource_specs()
+        self.tables: dict[str, dict[int, dict]] = {name: {} for name in self.specs}
+        self._next_id: dict[str, int] = {name: 1 for name in self.specs}
+        self.payment_modules: dict[str, bool] = {}  # installed payment modules -> active
+        self.other_modules: set[str] = {"ps_featuredproducts", "ps_emailsubscription", "ps_shoppingcart"}
+        self.tax_rates: dict[int, Decimal] = {0: Decimal(0)}  # tax rules group -> rate in percent
+        self.carrier_prices: dict[int, Decimal] = {}  # carrier -> range price excl. tax
+        self.cart_orders: dict[int, int] = {}  # cart -> the order placed with it
+        self.mails: list[dict] = []  # mails a real shop would have sent (state changes with send_email)
+        self.stats = Stats()
+        self.internal_errors: list[str] = []  # defects of the fake (answered 500 text/plain)
+        self._faults: list[_Fault] = []
+        self._invoice_number = 0
+        self._delivery_number = 0
+        from .seed import seed_demo_products, seed_install
+
+        seed_install(self)
+        if demo:
+            seed_demo_products(self)
+
+    # ---- time and ids -------------------------------------------------------------------------
+    def now(self) -> str:
+        """The shop's clock in its database format (`2026-11-27 00:46:45`)."""
+        moment: datetime = self.clock.now()
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+    def insert(self, resource: str, record: dict, *, id: int | None = None) -> dict:
+        """Stores a record (defaults filled from the schema) and returns it; no validation."""
+        with self.lock:
+            new_id = id if id is not None else self._next_id[resource]
+            self._next_id[resource] = max(self._next_id[resource], new_id + 1)
+            full = {"id": new_id, **self.defaults(resource), **record}
+            full["id"] = new_id
+            self.tables[resource][new_id] = full
+            return full
+
+    def defaults(self, resource: str) -> dict:
+        spec = self.specs[resource]
+        now = self.now()
+        out: dict = {}
+        for f in spec.fields:
+            fmt = (f.format or "").lower()
+            if f.multilang:
+                out[f.name] = {1: "", 2: ""}
+            elif f.name in ("date_add", "date_upd"):
+                out[f.name] = now
+            elif fmt in _ZERO_FORMATS:
+                out[f.name] = "0"
+            elif fmt in _DECIMAL_FORMATS:
+                out[f.name] = "0.000000"
+            else:
+                out[f.name] = ""
+        if spec.associations:
+            out["associations"] = {a.name: [] for a in spec.associations}
+        return out
+
+    def get(self, resource: str, id: int) -> dict | None:
+        return self.tables.get(resource, {}).get(id)
+
+    def configuration(self, name: str) -> str | None:
+        with self.lock:
+            row = next((r for r in self.tables["configurations"].values() if r["name"] == name), None)
+            return None if row is None else row["value"]
+
+    def set_configuration(self, name: str, value: str) -> None:
+        with self.lock:
+            row = next((r for r in self.tables["configurations"].values() if r["name"] == name), None)
+            if row is None:
+                self.insert("configurations", {"name": name, "value": value})
+            else:
+                row["value"] = value
+                row["date_upd"] = self.now()
+
+    def config_int(self, name: str, default: int) -> int:
+        value = self.configuration(name)
+        return int(value) if value not in (None, "") else default
+
+    def next_invoice_number(self) -> int:
+        self._invoice_number += 1
+        return self._invoice_number
+
+    def next_delivery_number(self) -> int:
+        self._delivery_number += 1
+        return self._delivery_number
+
+    def new_reference(self) -> str:
+        letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        taken = {o["reference"] for o in self.tables["orders"].values()}
+        while True:
+            ref = "".join(secrets.choice(letters) for _ in range(9))
+            if ref not in taken:
+                return ref
+
+    # ---- catalogue and setup (the pinned API) ---------------------------------------------------
+    def add_product(
+        self,
+        reference: str,
+        name: str,
+        price: Decimal,
+        *,
+        id_tax_rules_group: int = 1,
+        quantity: int = 100,
+        combinations: Sequence[str] = (),
+    ) -> int:
+        """Adds an active product; each combination reference gets its own combination and stock."""
+        with self.lock:
+            product = self.insert(
+                "products",
+                {
+                    "reference": reference,
+                    "name": {1: name, 2: name},
+                    "price": money6(Decimal(price)),
+                    "id_tax_rules_group": str(id_tax_rules_group),
+                    "active": "1",
+                    "available_for_order": "1",
+                    "show_price": "1",
+                    "visibility": "both",
+                    "condition": "new",
+                    "minimal_quantity": "1",
+                    "id_category_default": "2",
+                    "id_shop_default": "1",
+                    "state": "1",
+                    "product_type": "combinations" if combinations else "standard",
+                    "type": "simple",
+                    "redirect_type": "default",
+                    "link_rewrite": {1: reference.lower(), 2: reference.lower()},
+                },
+            )
+            pid = product["id"]
+            assoc = product["associations"]
+            assoc["categories"] = [{"id": "2"}]
+            for ref in combinations:
+                combo = self.insert(
+                    "combinations",
+                    {
+                        "id_product": str(pid),
+                        "reference": ref,
+                        "price": "0.000000",
+                        "quantity": str(quantity),
+                        "minimal_quantity": "1",
+                        "default_on": "1" if not assoc["combinations"] else "0",
+                    },
+                )
+                assoc["combinations"].append({"id": str(combo["id"])})
+                self._add_stock(pid, combo["id"], quantity)
+            self._add_stock(pid, 0, quantity * len(combinations) if combinations else quantity)
+            if combinations:
+                product["id_default_combination"] = assoc["combinations"][0]["id"]
+                product["cache_default_attribute"] = assoc["combinations"][0]["id"]
+            self.refresh_product_quantity(pid)
+            return pid
+
+    def _add_stock(self, id_product: int, id_attribute: int, quantity: int) -> None:
+        row = self.insert(
+            "stock_availables",
+            {
+                "id_product": str(id_product),
+                "id_product_attribute": str(id_attribute),
+                "id_shop": "1",
+                "id_shop_group": "0",
+                "quantity": str(quantity),
+                "depends_on_stock": "0",
+                "out_of_stock": "2",
+            },
+        )
+        self.tables["products"][id_product]["associations"]["stock_availables"].append(
+            {"id": str(row["id"]), "id_product_attribute": str(id_attribute)}
+        )
+
+    def add_carrier(self, name: str, *, price: Decimal = Decimal(0), active: bool = True) -> int:
+        """A carrier whose only range costs `price` excl. tax (no handling fee); taxed by rules group 1."""
+        with self.lock:
+            price = Decimal(price)
+            row = self.insert(
+                "carriers",
+                {
+                    "name": name,
+                    "active": "1" if active else "0",
+                    "is_free": "1" if price == 0 else "0",
+                    "id_tax_rules_group": "1",
+                    "shipping_handling": "0",
+                    "range_behavior": "0",
+                    "shipping_method": "2",
+                    "need_range": "1",
+                    "delay": {1: "Amazon", 2: "Amazon"},
+                    "grade": "0",
+                    "shipping_external": "0",
+                },
+            )
+            row["id_reference"] = str(row["id"])
+            row["position"] = str(row["id"] - 1)
+            self.carrier_prices[row["id"]] = price
+            return row["id"]
+
+    def add_tax_rules_group(self, name: str, rate: Decimal) -> int:
+        """A tax rules group applying `rate` percent in every country (one rate per group in the fake)."""
+        with self.lock:
+            group = self.insert("tax_rule_groups", {"name": name, "active": "1", "deleted": "0"})
+            self.tax_rates[group["id"]] = Decimal(rate)
+            return group["id"]
+
+    def add_payment_module(self, name: str, *, active: bool = True) -> None:
+        with self.lock:
+            self.payment_modules[name] = active
+
+    def fail_next(
+        self, method: str, resource: str, status: int = 500, times: int = 1, *, after: bool = False
+    ) -> None:
+        """The next `times` matching calls answer `status` with an empty body (a PHP-style failure).
+
+        With `after=True` the call is carried out first and only the response is lost, like a shop that
+        created the order and then died before answering.
+        """
+        with self.lock:
+            self._faults.append(_Fault(method.upper(), resource, status, times, after))
+
+    def take_fault(self, method: str, resource: str) -> _Fault | None:
+        with self.lock:
+            for fault in self._faults:
+                if fault.method == method and fault.resource == resource and fault.times > 0:
+                    fault.times -= 1
+                    if fault.times == 0:
+                        self._faults.remove(fault)
+                    return fault
+            return None
+
+    # ---- stock ------------------------------------------------------------------------------------
+    def stock_row(self, id_product: int, id_attribute: int = 0) -> dict | None:
+        return next(
+            (
+                s
+                for s in self.tables["stock_availables"].values()
+                if s["id_product"] == str(id_product) and s["id_product_attribute"] == str(id_attribute)
+            ),
+            None,
+        )
+
+    def stock(self, id_product: int, id_attribute: int = 0) -> int:
+        with self.lock:
+            row = self.stock_row(id_product, id_attribute)
+            return 0 if row is None else int(row["quantity"])
+
+    def move_stock(self, id_product: int, id_attribute: int, delta: int) -> None:
+        row = self.stock_row(id_product, id_attribute)
+        if row is not None:
+            row["quantity"] = str(int(row["quantity"]) + delta)
+        if id_attribute:
+            self.refresh_product_quantity(id_product)
+        else:
+            self.tables["products"][id_product]["quantity"] = row["quantity"] if row else "0"
+
+    def refresh_product_quantity(self, id_product: int) -> None:
+        """The product-level row (attribute 0) of a product with combinations is their sum."""
+        product = self.tables["products"][id_product]
+        combos = [int(c["id"]) for c in product["associations"]["combinations"]]
+        total = self.stock_row(id_product, 0)
+        if combos and total is not None:
+            total["quantity"] = str(sum(self.stock(id_product, c) for c in combos))
+        product["quantity"] = total["quantity"] if total else "0"
+
+    # ---- read helpers for tests ---------------------------------------------------------------
+    def rows(self, resource: str, **equal: object) -> list[dict]:
+        """Copies of the records of `resource` whose fields equal the given values (compared as text)."""
+        with self.lock:
+            return [
+                copy.deepcopy(r)
+                for _, r in sorted(self.tables[resource].items())
+                if all(str(r.get(k)) == str(v) for k, v in equal.items())
+            ]
+
+    def row(self, resource: str, id: int) -> dict | None:
+        with self.lock:
+            found = self.tables[resource].get(int(id))
+            return copy.deepcopy(found) if found else None
+
+    def orders(self, **equal: object) -> list[dict]:
+        return self.rows("orders", **equal)
+
+    def order(self, id: int) -> dict | None:
+        return self.row("orders", id)
+
+    def customers(self, **equal: object) -> list[dict]:
+        return self.rows("customers", **equal)
+
+    def customer(self, id: int) -> dict | None:
+        return self.row("customers", id)
+
+    def addresses(self, **equal: object) -> list[dict]:
+        return self.rows("addresses", **equal)
+
+    def carts(self, **equal: object) -> list[dict]:
+        return self.rows("carts", **equal)
+
+    def cart(self, id: int) -> dict | None:
+        return self.row("carts", id)
+
+    def specific_prices(self, **equal: object) -> list[dict]:
+        return self.rows("specific_prices", **equal)
+
+    def order_details(self, id_order: int) -> list[dict]:
+        return self.rows("order_details", id_order=id_order)
+
+    def order_histories(self, id_order: int) -> list[dict]:
+        return self.rows("order_histories", id_order=id_order)
+
+    def order_payments(self, id_order: int) -> list[dict]:
+        order = self.order(id_order)
+        return [] if order is None else self.rows("order_payments", order_reference=order["reference"])
+
+    def order_carriers(self, id_order: int) -> list[dict]:
+        return self.rows("order_carriers", id_order=id_order)
+
+    def products(self, **equal: object) -> list[dict]:
+        return self.rows("products", **equal)
+
+    def carriers(self, **equal: object) -> list[dict]:
+        return self.rows("carriers", **equal)

@@ -1,0 +1,164 @@
+"""The simulation report: a JSON document with stable keys (benchmarks and CI read it) and a summary table.
+
+Keys of issue 4 come first and never change meaning; extra keys (`unexpected`, `runs`, ...) only add
+detail. Latency is virtual time, in seconds, from the instant Amazon made an order importable to its
+creation in the shop.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import resource
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from amzorders.app import exit_codes
+
+REPORT_FORMAT = "amzorders-simulation-report/1"
+
+
+def percentiles(values: Sequence[float]) -> dict[str, float | None]:
+    """p50, p95, p99 (nearest rank) and max of `values`, rounded to 0.1 s; None when there are none."""
+    if not values:
+        return {"p50": None, "p95": None, "p99": None, "max": None}
+    ordered = sorted(values)
+
+    def rank(p: float) -> float:
+        return round(ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)], 1)
+
+    return {"p50": rank(50), "p95": rank(95), "p99": rank(99), "max": round(ordered[-1], 1)}
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far (Linux reports KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+@dataclass(slots=True)
+class SimulationReport:
+    strategy: str
+    scenario: str
+    orders_total: int = 0
+    orders_expected: int = 0
+    imported: int = 0
+    missing: list[str] = field(default_factory=list)
+    duplicates: int = 0
+    wrong_status: list[str] = field(default_factory=list)
+    amount_mismatch: list[str] = field(default_factory=list)
+    cancel_not_propagated: list[str] = field(default_factory=list)
+    api_calls: dict[str, int] = field(default_factory=lambda: {"searchOrders": 0, "getOrder": 0, "token": 0})
+    throttled: int = 0
+    latency_s: dict[str, float | None] = field(default_factory=lambda: percentiles(()))
+    wall_s: float = 0.0
+    peak_rss_mb: float = 0.0
+    # Extra detail (additive keys).
+    cpu_s: float = 0.0  # process CPU time: wall time on a busy machine overstates the cost
+    unexpected: list[str] = field(default_factory=list)  # in the shop though never importable
+    runs: dict[str, dict[str, int]] = field(default_factory=dict)  # job -> outcome -> count
+    shop: str = "builtin"
+    start: str = ""
+    end: str = ""
+    grace_s: float = 0.0
+    virtual_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """Nothing missing, duplicated or wrong."""
+        return not (
+            self.missing
+            or self.duplicates
+            or self.wrong_status
+            or self.amount_mismatch
+            or self.cancel_not_propagated
+            or self.unexpected
+        )
+
+    @property
+    def exit_code(self) -> int:
+        return exit_codes.OK if self.ok else exit_codes.INCOMPLETE
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "strategy": self.strategy,
+            "scenario": self.scenario,
+            "orders_total": self.orders_total,
+            "orders_expected": self.orders_expected,
+            "imported": self.imported,
+            "missing": sorted(self.missing),
+            "duplicates": self.duplicates,
+            "wrong_status": sorted(self.wrong_status),
+            "amount_mismatch": sorted(self.amount_mismatch),
+            "cancel_not_propagated": sorted(self.cancel_not_propagated),
+            "api_calls": dict(self.api_calls),
+            "throttled": self.throttled,
+            "latency_s": dict(self.latency_s),
+            "wall_s": round(self.wall_s, 2),
+            "peak_rss_mb": self.peak_rss_mb,
+            "format": REPORT_FORMAT,
+            "ok": self.ok,
+            "cpu_s": round(self.cpu_s, 2),
+            "unexpected": sorted(self.unexpected),
+            "runs": {job: dict(sorted(outcomes.items())) for job, outcomes in sorted(self.runs.items())},
+            "shop": self.shop,
+            "start": self.start,
+            "end": self.end,
+            "grace_s": self.grace_s,
+            "virtual_s": self.virtual_s,
+        }
+
+    def write(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
+
+
+def _ids(ids: list[str], shown: int = 3) -> str:
+    if not ids:
+        return "0"
+    head = ", ".join(sorted(ids)[:shown])
+    return f"{len(ids)} ({head}{', ...' if len(ids) > shown else ''})"
+
+
+def render_summary(report: SimulationReport, console: Console) -> None:
+    """A table a human reads at a glance; the JSON file carries the details."""
+    verdict = "[green]nothing lost[/green]" if report.ok else "[red]orders lost or wrong[/red]"
+    table = Table(title=f"simulate {report.scenario} · strategy {report.strategy} · {verdict}")
+    table.add_column("measure")
+    table.add_column("value", overflow="fold")
+    latency = report.latency_s
+    rows = [
+        ("orders in scenario", str(report.orders_total)),
+        ("expected in shop", str(report.orders_expected)),
+        ("imported", str(report.imported)),
+        ("missing", _ids(report.missing)),
+        ("duplicates", str(report.duplicates)),
+        ("wrong status", _ids(report.wrong_status)),
+        ("amount mismatch", _ids(report.amount_mismatch)),
+        ("cancellation not propagated", _ids(report.cancel_not_propagated)),
+        ("in shop but never importable", _ids(report.unexpected)),
+        ("API calls", ", ".join(f"{op} {n}" for op, n in report.api_calls.items())),
+        ("throttled (429)", str(report.throttled)),
+        (
+            "latency p50/p95/p99/max",
+            "n/a" if latency["max"] is None else " / ".join(_duration(latency[k]) for k in latency),
+        ),
+        ("wall time (CPU)", f"{report.wall_s:.2f} s ({report.cpu_s:.2f} s)"),
+        ("peak RSS", f"{report.peak_rss_mb:.0f} MB"),
+    ]
+    for measure, value in rows:
+        table.add_row(measure, value)
+    console.print(table)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "n/a"
+    if seconds < 120:
+        return f"{seconds:.0f}s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f}m"
+    return f"{seconds / 3600:.1f}h"

@@ -1,0 +1,268 @@
+"""Run a scenario end to end on one virtual clock: simulator + importer strategy + shop, then audit.
+
+Everything is in-process: the client talks to the marketplace through `SimTransport`, the importer writes
+a real ledger (a temporary SQLite file unless a URL is given) and a real shop. The product runs on its
+default schedule (incremental import then push every 5 minutes, pending watch hourly, recheck and
+doublecheck daily, reconciliation daily at 06:00); the loop jumps the clock from one due job to the next,
+and the quota governor's waits move the same clock. After the scenario's end plus a grace period, the
+shop is compared with the ground truth (`truth`) and a `SimulationReport` comes out.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time as wallclock
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from amzorders.amazon.auth import Credentials
+from amzorders.amazon.client import OrdersClient
+from amzorders.amazon.errors import AmazonError
+from amzorders.amazon.governor import MemoryBucketStore, QuotaGovernor
+from amzorders.clock import SimClock, format_instant
+from amzorders.ledger.db import open_ledger
+from amzorders.sim.scenario import Scenario, load_scenario
+from amzorders.sim.transport import BASE_URL, TOKEN_URL, SimTransport
+from amzorders.sim.world import Marketplace
+from amzorders.sync.settings import AccountSettings, SyncSettings
+
+from .audit import audit_shop
+from .legacy_design import LegacySettings
+from .legacy_window import LegacyWindowImporter, NoPacing
+from .report import SimulationReport, peak_rss_mb, percentiles
+from .schedule import Every, Job, daily_at, run_schedule
+from .shops import RecordingShop, ShopContext, SimulationSetupError, make_shop
+from .truth import expected_orders
+
+STRATEGIES = ("amzorders", "legacy-window")
+SIM_CLIENT_ID = "amzorders-sim"
+SIM_CLIENT_SECRET = "sim-secret"
+
+
+@dataclass(frozen=True, slots=True)
+class ProductSchedule:
+    """The product's default schedule (what `amzorders serve` runs)."""
+
+    incremental: timedelta = timedelta(minutes=5)
+    pending_watch: timedelta = timedelta(hours=1)
+    recheck_at: time = time(3, 0)
+    doublecheck_at: time = time(3, 30)
+    reconcile_at: time = time(6, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationOptions:
+    strategy: str = "amzorders"
+    shop: str = "builtin"
+    shop_options: Mapping[str, str] = field(default_factory=dict)
+    ledger_url: str | None = None  # None: a temporary SQLite file, removed afterwards
+    grace: timedelta = timedelta(days=2)
+    schedule: ProductSchedule = ProductSchedule()
+    sync: SyncSettings = field(default_factory=SyncSettings)
+    legacy: LegacySettings = field(default_factory=LegacySettings)
+    seed: int = 0
+
+
+def run_simulation(
+    scenario: Scenario | str | Path | Mapping[str, Any],
+    options: SimulationOptions = SimulationOptions(),
+    *,
+    name: str | None = None,
+) -> SimulationReport:
+    """Simulate `scenario` with `options.strategy` and audit the shop; raises `ScenarioError` (bad file)
+    or `SimulationSetupError` (bad options) before anything runs."""
+    started, cpu_started = wallclock.perf_counter(), wallclock.process_time()
+    if options.strategy not in STRATEGIES:
+        raise SimulationSetupError(
+            f"unknown strategy {options.strategy!r}: choose one of {', '.join(STRATEGIES)}"
+        )
+    if options.grace < timedelta(0):
+        raise SimulationSetupError(f"the grace period must not be negative, got {options.grace}")
+    label = name or (Path(scenario).name if isinstance(scenario, str | Path) else "scenario")
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    with tempfile.TemporaryDirectory(prefix="amzorders-simulate-") as workdir:
+        url = options.ledger_url or f"sqlite:///{Path(workdir) / 'ledger.sqlite3'}"
+        report = _simulate(scenario, options, label, url)
+    report.wall_s = wallclock.perf_counter() - started
+    report.cpu_s = wallclock.process_time() - cpu_started
+    report.peak_rss_mb = peak_rss_mb()
+    return report
+
+
+def _simulate(scenario: Scenario, options: SimulationOptions, label: str, url: str) -> SimulationReport:
+    clock = SimClock(scenario.start)
+    marketplace = Marketplace(
+        scenario, clock, client_id=SIM_CLIENT_ID, client_secret=SIM_CLIENT_SECRET, seed=options.seed
+    )
+    transport = SimTransport(marketplace)
+    ledger = open_ledger(url)
+    try:
+        shop, inventory = make_shop(options.shop, ShopContext(ledger, clock, options.shop_options))
+        count_orders = getattr(shop, "count_orders", None)
+        if count_orders is not None and (already := count_orders()):
+            raise SimulationSetupError(
+                f"--ledger {make_url(url).render_as_string(hide_password=True)} already holds {already} "
+                "shop orders: a simulation needs a fresh database"
+            )
+        recorder = RecordingShop(shop, clock)
+        if options.strategy == "amzorders":
+            jobs, close = _amzorders_jobs(scenario, options, ledger, recorder, clock, transport)
+        else:
+            jobs, close = _legacy_jobs(scenario, options, recorder, clock, transport)
+        horizon = scenario.end + options.grace
+        tally: dict[str, Counter[str]] = defaultdict(Counter)
+        try:
+            run_schedule(clock, jobs, horizon, lambda job, _tick, result: _count(tally, job, result))
+        finally:
+            close()
+        truth = expected_orders(
+            scenario, horizon, fba_import_at_unshipped=options.sync.fba_import_at_unshipped
+        )
+        audit = audit_shop(truth, inventory, recorder.created_at)
+    finally:
+        ledger.dispose()
+    stats = marketplace.stats
+    calls: Counter[str] = Counter()
+    for (_seller, operation), count in stats.calls.items():
+        calls[operation] += count
+    return SimulationReport(
+        strategy=options.strategy,
+        scenario=label,
+        orders_total=audit.orders_total,
+        orders_expected=audit.orders_expected,
+        imported=audit.imported,
+        missing=audit.missing,
+        duplicates=max(audit.duplicates, recorder.second_orders),
+        wrong_status=audit.wrong_status,
+        amount_mismatch=audit.amount_mismatch,
+        cancel_not_propagated=audit.cancel_not_propagated,
+        api_calls={
+            "searchOrders": calls["searchOrders"],
+            "getOrder": calls["getOrder"],
+            "token": stats.token_calls,
+        },
+        throttled=stats.throttled,
+        latency_s=percentiles(audit.latencies),
+        unexpected=audit.unexpected,
+        runs={job: dict(outcomes) for job, outcomes in tally.items()},
+        shop=options.shop,
+        start=format_instant(scenario.start),
+        end=format_instant(scenario.end),
+        grace_s=options.grace.total_seconds(),
+        virtual_s=(clock.now() - scenario.start).total_seconds(),
+    )
+
+
+def _count(tally: dict[str, Counter[str]], job: Job, result: object) -> None:
+    kind = job.name.split(":", 1)[0]
+    outcome = getattr(result, "outcome", None)
+    if outcome is None:  # a reconciliation report: did it leave something unrepaired?
+        outcome = "ok" if getattr(result, "ok", True) else "unrepaired"
+    tally[kind][str(outcome)] += 1
+
+
+def _credentials(seller_id: str) -> Credentials:
+    return Credentials(SIM_CLIENT_ID, SIM_CLIENT_SECRET, f"Atzr|sim-{seller_id}")
+
+
+def _guarded(action, error_outcome: str = "error"):
+    """Run a job; Amazon failing it (after the client's retries) is an outcome, not a crash."""
+
+    def run() -> object:
+        try:
+            return action()
+        except AmazonError as exc:
+            return _Failed(error_outcome, str(exc))
+
+    return run
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    outcome: str
+    error: str
+
+
+def _amzorders_jobs(scenario, options, ledger, shop, clock, transport):
+    from amzorders.sync.engine import SyncEngine
+
+    governor = QuotaGovernor(MemoryBucketStore(), clock)
+    accounts = [
+        AccountSettings(
+            name=seller.seller_id,
+            seller_id=seller.seller_id,
+            marketplace_ids=seller.marketplace_ids,
+            endpoint=BASE_URL,
+            token_url=TOKEN_URL,
+            credentials=_credentials(seller.seller_id),
+        )
+        for seller in scenario.sellers
+    ]
+    engine = SyncEngine(
+        ledger=ledger,
+        shop=shop,
+        accounts=accounts,
+        governor=governor,
+        clock=clock,
+        settings=options.sync,
+        transport=transport,
+    )
+    plan = options.schedule
+
+    def reconcile_yesterday(account: AccountSettings) -> object:
+        return engine.reconcile(account, (clock.now() - timedelta(days=1)).date())
+
+    # In this order when due at the same instant: the push follows the import it publishes.
+    passes = [
+        ("incremental", Every(plan.incremental), engine.import_incremental),
+        ("push", Every(plan.incremental), engine.push_to_shop),
+        ("pending-watch", Every(plan.pending_watch), engine.watch_pending),
+        ("recheck", daily_at(plan.recheck_at), engine.recheck),
+        ("doublecheck", daily_at(plan.doublecheck_at), engine.doublecheck),
+        ("reconcile", daily_at(plan.reconcile_at), reconcile_yesterday),
+    ]
+    jobs = [
+        Job(f"{kind}:{account.name}", trigger, _guarded(partial(method, account)), rank=rank)
+        for account in accounts
+        for rank, (kind, trigger, method) in enumerate(passes)
+    ]
+    return jobs, engine.close
+
+
+def _legacy_jobs(scenario, options, shop, clock, transport):
+    clients: list[OrdersClient] = []
+    jobs: list[Job] = []
+    for seller in scenario.sellers:
+        client = OrdersClient(
+            seller_id=seller.seller_id,
+            credentials=_credentials(seller.seller_id),
+            endpoint=BASE_URL,
+            governor=NoPacing(),  # type: ignore[arg-type]
+            clock=clock,
+            token_url=TOKEN_URL,
+            transport=transport,
+        )
+        clients.append(client)
+        importer = LegacyWindowImporter(
+            account=seller.seller_id,
+            marketplace_ids=seller.marketplace_ids,
+            client=client,
+            shop=shop,
+            clock=clock,
+            settings=options.legacy,
+        )
+        jobs += [Job(job.name, job.trigger, _guarded(job.action), job.rank) for job in importer.jobs()]
+
+    def close() -> None:
+        for client in clients:
+            client.close()
+
+    return jobs, close

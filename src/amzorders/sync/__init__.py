@@ -1,0 +1,1 @@
+"""Synchronisation: pure rules, the import passes and the `SyncEngine` that runs them against the ledger."""

@@ -1,0 +1,233 @@
+"""`SyncEngine`: runs the passes for each account, one at a time per account across processes.
+
+Each public method is one run: it takes the account's lock in the database (a concurrent run of any
+pass on the same account returns outcome "busy" and does nothing), records a `runs` row, and never
+raises for Amazon or shop trouble: the outcome says "error" with the reason, and nothing is lost (the
+cursor did not move past what was recorded; failed orders wait for their retry).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
+
+import httpx
+from sqlalchemy import Engine
+
+from amzorders.amazon.client import OrdersClient
+from amzorders.amazon.errors import AmazonError
+from amzorders.amazon.governor import QuotaGovernor
+from amzorders.clock import Clock
+from amzorders.ledger.bookkeeping import Bookkeeping
+from amzorders.ledger.orders import OrderBook
+from amzorders.shops.port import Shop
+from amzorders.sync import passes
+from amzorders.sync.context import PassContext
+from amzorders.sync.push import push
+from amzorders.sync.reconcile import ReconciliationReport, reconcile
+from amzorders.sync.settings import AccountSettings, SyncSettings
+from amzorders.sync.summary import RunSummary
+
+log = logging.getLogger(__name__)
+
+# Which runs exclude each other. Two runs of the same pass on one account never overlap (the second is
+# "busy"); different passes may, because every ledger and shop write is idempotent: a day-long recheck
+# must not hold the incremental import back.
+LOCK_SCOPES = {
+    "incremental": "import",
+    "pending_watch": "watch",
+    "recheck": "catch-up",
+    "doublecheck": "catch-up",
+    "push": "push",
+    "reconcile": "reconcile",
+}
+
+
+def lock_key(account: str, scope: str) -> str:
+    return f"{account}/{scope}"
+
+
+AccountRef = AccountSettings | str
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        *,
+        ledger: Engine,
+        shop: Shop,
+        accounts: Sequence[AccountSettings],
+        governor: QuotaGovernor,
+        clock: Clock,
+        settings: SyncSettings = SyncSettings(),
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.ledger = ledger
+        self.shop = shop
+        self.accounts = {account.name: account for account in accounts}
+        self.governor = governor
+        self.clock = clock
+        self.settings = settings
+        self.transport = transport
+        self.orders = OrderBook(ledger)
+        self.books = Bookkeeping(ledger)
+        self._clients: dict[str, OrdersClient] = {}
+        self._registered: set[str] = set()
+
+    # --- The passes -----------------------------------------------------------------------------------
+
+    def import_incremental(self, account: AccountRef) -> RunSummary:
+        """searchOrders by lastUpdatedTime from the cursor (records only; see `push_to_shop`)."""
+        return self._run("incremental", account, passes.incremental)
+
+    def watch_pending(self, account: AccountRef) -> RunSummary:
+        settings = self._account(account)
+        due = passes.pending_watch_due(self.orders, settings, self.settings, self.clock.now())
+        return self._run("pending_watch", settings, passes.watch_pending, worth_running=due)
+
+    def recheck(self, account: AccountRef) -> RunSummary:
+        return self._run("recheck", account, lambda ctx: passes.catch_up(ctx, kind="recheck"))
+
+    def doublecheck(self, account: AccountRef) -> RunSummary:
+        return self._run("doublecheck", account, lambda ctx: passes.catch_up(ctx, kind="doublecheck"))
+
+    def push_to_shop(self, account: AccountRef) -> RunSummary:
+        """Create, update and cancel the account's due shop orders (failures retried with backoff)."""
+        settings = self._account(account)
+        return self._run(
+            "push", settings, push, worth_running=self.orders.has_due(settings.name, self.clock.now())
+        )
+
+    def reconcile(self, account: AccountRef, day: date | None = None) -> ReconciliationReport:
+        """Compare Amazon's orders created on `day` (default yesterday) with ledger and shop; repair."""
+        day = day or (self.clock.now() - timedelta(days=1)).date()
+        settings = self._account(account)
+        report = ReconciliationReport(account=settings.name, day=day, checked_at=self.clock.now())
+        summary = self._run("reconcile", settings, lambda ctx: reconcile(ctx, day, report))
+        if not summary.ok:
+            report.error = summary.error or summary.outcome
+        report.report_id = self.books.save_report(
+            settings.name,
+            day,
+            report.as_dict(),
+            problems=len(report.discrepancies),
+            unrepaired=len(report.unrepaired),
+            at=self.clock.now(),
+        )
+        return report
+
+    def sync(self, account: AccountRef, *, mode: str = "incremental") -> list[RunSummary]:
+        """What `amzorders import [--recheck|--doublecheck]` does: the Amazon pass, then the shop push."""
+        amazon_pass = {
+            "incremental": self.import_incremental,
+            "recheck": self.recheck,
+            "doublecheck": self.doublecheck,
+        }
+        if mode not in amazon_pass:
+            raise ValueError(f"unknown import mode {mode!r}: use incremental, recheck or doublecheck")
+        return [amazon_pass[mode](account), self.push_to_shop(account)]
+
+    def purge_pii(self) -> int:
+        """Drop buyer and recipient data from ledger snapshots older than the retention (all accounts)."""
+        cutoff = self.clock.now() - timedelta(days=self.settings.pii_retention_days)
+        return self.orders.purge_pii(cutoff)
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
+
+    def __enter__(self) -> SyncEngine:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- Plumbing ---------------------------------------------------------------------------------------
+
+    def _account(self, account: AccountRef) -> AccountSettings:
+        name = account if isinstance(account, str) else account.name
+        try:
+            return self.accounts[name] if isinstance(account, str) else account
+        except KeyError:
+            raise KeyError(
+                f"unknown account {name!r}; configured: {', '.join(self.accounts) or 'none'}"
+            ) from None
+
+    def client(self, account: AccountSettings) -> OrdersClient:
+        client = self._clients.get(account.name)
+        if client is None:
+            client = OrdersClient(
+                seller_id=account.seller_id,
+                credentials=account.credentials,
+                endpoint=account.endpoint,
+                governor=self.governor,
+                clock=self.clock,
+                token_url=account.token_url,
+                transport=self.transport,
+            )
+            self._clients[account.name] = client
+        return client
+
+    def _api_calls(self, account: AccountSettings) -> int:
+        client = self._clients.get(account.name)
+        return sum(client.stats.calls.values()) if client is not None else 0
+
+    def _run(
+        self,
+        kind: str,
+        account: AccountRef,
+        body: Callable[[PassContext], None],
+        *,
+        worth_running: bool = True,
+    ) -> RunSummary:
+        """One locked, recorded run of `body`. A run with nothing to do (`worth_running` False) takes no
+        lock and leaves no `runs` row: push and pending watch are polled often and are mostly idle."""
+        settings = self._account(account)
+        now = self.clock.now()
+        if not worth_running:
+            return RunSummary(kind=kind, account=settings.name, started_at=now, finished_at=now)
+        if settings.name not in self._registered:
+            self.books.ensure_account(settings.name, settings.seller_id, settings.marketplace_ids, at=now)
+            self._registered.add(settings.name)
+        summary = RunSummary(kind=kind, account=settings.name, started_at=now)
+        holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        key = lock_key(settings.name, LOCK_SCOPES[kind])
+        if not self.books.try_lock(key, holder, now=now, ttl=self.settings.lock_ttl):
+            summary.outcome = "busy"
+            summary.error = f"account {settings.name} is busy: another {kind} run holds the lock {key}"
+            summary.finished_at = self.clock.now()
+            self.books.record_run(**summary.ledger_values())
+            return summary
+        calls_before = self._api_calls(settings)
+        ctx = PassContext(
+            account=settings,
+            orders=self.orders,
+            books=self.books,
+            shop=self.shop,
+            clock=self.clock,
+            settings=self.settings,
+            governor=self.governor,
+            client_factory=lambda: self.client(settings),
+            lock_key=key,
+            lock_holder=holder,
+            lock_refreshed_at=now,
+            summary=summary,
+        )
+        try:
+            body(ctx)
+        except AmazonError as exc:
+            summary.outcome, summary.error = "error", str(exc)
+            log.warning("%s run for %s stopped: %s", kind, settings.name, exc)
+        except Exception as exc:
+            summary.outcome, summary.error = "error", f"{type(exc).__name__}: {exc}"
+            log.exception("%s run for %s failed", kind, settings.name)
+        finally:
+            summary.api_calls = self._api_calls(settings) - calls_before
+            summary.finished_at = self.clock.now()
+            self.books.release_lock(key, holder, run=summary.ledger_values())
+        return summary

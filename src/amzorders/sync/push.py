@@ -1,0 +1,235 @@
+"""Pushing due orders to the shop: create, move status, cancel; failures retried with backoff.
+
+A shop failure never blocks anything else: the order stays `failed` (visible, retried with exponential
+backoff), a refused order is `parked` with the shop's reason, an unknown SKU is parked and retried
+periodically. Creation is idempotent on both sides (the ledger holds the shop reference; every shop
+returns the existing order for an Amazon id), so a crash between the shop call and the ledger write
+cannot make a second order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from amzorders.amazon.models import OrderParseError, parse_order
+from amzorders.ledger.orders import LedgerOrder, ShopOutcome
+from amzorders.ledger.states import ParkReason, ShopState
+from amzorders.shops.port import (
+    OrderDraft,
+    OrderRejected,
+    ShopError,
+    ShopOrder,
+    ShopOrderStatus,
+    ShopUnavailable,
+    UnknownSku,
+)
+from amzorders.sync.context import PassContext
+from amzorders.sync.rules import DraftError, build_draft
+
+
+@dataclass
+class _Batch:
+    outcomes: list[ShopOutcome]
+    shop_down: bool = False
+
+
+def push(ctx: PassContext, *, only_ids: Sequence[int] | None = None) -> None:
+    """Work through every due order of the account, a batch at a time (keyset pages, bounded memory)."""
+    after_id = 0
+    while True:
+        due = ctx.orders.due_for_shop(
+            ctx.account.name,
+            ctx.clock.now(),
+            after_id=after_id,
+            limit=ctx.settings.push_batch_size,
+            only_ids=only_ids,
+        )
+        if not due:
+            return
+        after_id = due[-1].id
+        batch = _push_batch(ctx, due)
+        ctx.orders.record_shop_outcomes(batch.outcomes, at=ctx.clock.now())
+        if batch.shop_down:
+            ctx.summary.problems.append("the shop is unavailable: the remaining orders wait for the next run")
+            return
+
+
+def _push_batch(ctx: PassContext, due: list[LedgerOrder]) -> _Batch:
+    batch = _Batch(outcomes=[])
+    creations: list[tuple[LedgerOrder, OrderDraft]] = []
+    updates: list[LedgerOrder] = []
+    for order in due:
+        if order.shop_reference is not None:
+            updates.append(order)
+            continue
+        if order.target_status is None:  # nothing to create (should not be due); settle it
+            batch.outcomes.append(ShopOutcome(order.id, ShopState.WAITING, "settled"))
+            continue
+        try:
+            draft = build_draft(
+                parse_order(json.loads(order.snapshot)),
+                order.account,
+                status=ShopOrderStatus(order.target_status),
+            )
+        except (DraftError, OrderParseError) as exc:
+            batch.outcomes.append(_park(ctx, order, ParkReason.DATA, str(exc)))
+            continue
+        creations.append((order, draft))
+    for order, result in _create_all(ctx, creations):
+        if isinstance(result, ShopOrder):
+            ctx.summary.created += 1
+            batch.outcomes.append(
+                ShopOutcome(
+                    order.id,
+                    ShopState.CANCELLED if result.status is ShopOrderStatus.CANCELLED else ShopState.CREATED,
+                    "shop_created",
+                    detail=result.reference,
+                    shop_status=result.status,
+                    shop_reference=result.reference,
+                    shop_created_at=ctx.clock.now(),
+                )
+            )
+            if result.status != order.target_status:  # the shop already had it, in another status
+                batch.outcomes[-1] = replace(batch.outcomes[-1], shop_state=ShopState.TO_UPDATE)
+        else:
+            batch.outcomes.append(_failure(ctx, order, result))
+            batch.shop_down = batch.shop_down or isinstance(result, ShopUnavailable)
+    moves: list[tuple[LedgerOrder, ShopOrderStatus]] = []
+    for order in updates:
+        target = ShopOrderStatus(order.target_status) if order.target_status else None
+        if target is None or target == order.shop_status:
+            batch.outcomes.append(_settled(order))
+        else:
+            moves.append((order, target))
+    if batch.shop_down:
+        return batch
+    for order, target, error in _move_all(ctx, moves):
+        if error is None:
+            batch.outcomes.append(_moved(ctx, order, target))
+        else:
+            batch.outcomes.append(_failure(ctx, order, error))
+            batch.shop_down = batch.shop_down or isinstance(error, ShopUnavailable)
+    return batch
+
+
+def _create_all(ctx: PassContext, creations: list[tuple[LedgerOrder, OrderDraft]]):
+    """Create in one shop call when the shop offers a batch method, else one by one; isolate failures."""
+    if not creations:
+        return []
+    create_many = getattr(ctx.shop, "create_orders", None)
+    if create_many is not None and len(creations) > 1:
+        try:
+            created = create_many([draft for _, draft in creations])
+            return list(zip((order for order, _ in creations), created, strict=True))
+        except ShopUnavailable as exc:
+            return [(order, exc) for order, _ in creations]
+        except Exception:
+            pass
+    results = []
+    for order, draft in creations:
+        try:
+            results.append((order, ctx.shop.create_order(draft)))
+        except Exception as exc:
+            results.append((order, exc))
+            if isinstance(exc, ShopUnavailable):
+                break  # the others were not tried: they stay due, the next run probes again
+    return results
+
+
+def _move_all(ctx: PassContext, moves: list[tuple[LedgerOrder, ShopOrderStatus]]):
+    """Set statuses in one shop call when the shop offers a batch method, else one by one."""
+    if not moves:
+        return []
+    set_many = getattr(ctx.shop, "set_statuses", None)
+    if set_many is not None and len(moves) > 1:
+        try:
+            errors = set_many([(order.shop_reference, target) for order, target in moves])
+            return [(order, target, errors.get(order.shop_reference)) for order, target in moves]
+        except ShopUnavailable as exc:
+            return [(order, target, exc) for order, target in moves]
+        except Exception:
+            pass
+    results = []
+    for order, target in moves:
+        try:
+            ctx.shop.set_status(order.shop_reference, target)
+            results.append((order, target, None))
+        except Exception as exc:
+            results.append((order, target, exc))
+            if isinstance(exc, ShopUnavailable):
+                break  # the others were not tried: they stay due
+    return results
+
+
+def _settled(order: LedgerOrder) -> ShopOutcome:
+    state = ShopState.CANCELLED if order.shop_status == ShopOrderStatus.CANCELLED else ShopState.CREATED
+    return ShopOutcome(
+        order.id,
+        state,
+        "settled",
+        shop_status=order.shop_status,
+        shop_reference=order.shop_reference,
+        shop_created_at=order.shop_created_at,
+    )
+
+
+def _moved(ctx: PassContext, order: LedgerOrder, target: ShopOrderStatus) -> ShopOutcome:
+    cancelled = target is ShopOrderStatus.CANCELLED
+    if cancelled:
+        ctx.summary.cancelled += 1
+    else:
+        ctx.summary.updated += 1
+    return ShopOutcome(
+        order.id,
+        ShopState.CANCELLED if cancelled else ShopState.CREATED,
+        "shop_cancelled" if cancelled else "shop_status",
+        detail=f"{order.shop_status} -> {target}",
+        shop_status=target,
+        shop_reference=order.shop_reference,
+        shop_created_at=order.shop_created_at,
+    )
+
+
+def _failure(ctx: PassContext, order: LedgerOrder, exc: BaseException) -> ShopOutcome:
+    message = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, UnknownSku):
+        return _park(ctx, order, ParkReason.UNKNOWN_SKU, message, retry_in=ctx.settings.unknown_sku_retry)
+    if isinstance(exc, OrderRejected) or (isinstance(exc, ShopError) and not exc.retryable):
+        return _park(ctx, order, ParkReason.REJECTED, message)
+    attempts = order.attempts + 1
+    ctx.summary.failed += 1
+    ctx.summary.problems.append(f"order {order.amazon_order_id}: {message} (attempt {attempts})")
+    return ShopOutcome(
+        order.id,
+        ShopState.FAILED,
+        "shop_failed",
+        detail=message,
+        shop_status=order.shop_status,
+        shop_reference=order.shop_reference,
+        shop_created_at=order.shop_created_at,
+        attempts=attempts,
+        next_attempt_at=ctx.clock.now() + ctx.settings.retry_delay(attempts),
+        last_error=message,
+    )
+
+
+def _park(
+    ctx: PassContext, order: LedgerOrder, reason: ParkReason, message: str, *, retry_in=None
+) -> ShopOutcome:
+    ctx.summary.parked += 1
+    ctx.summary.problems.append(f"order {order.amazon_order_id} parked ({reason}): {message}")
+    return ShopOutcome(
+        order.id,
+        ShopState.PARKED,
+        "parked",
+        detail=message,
+        shop_status=order.shop_status,
+        shop_reference=order.shop_reference,
+        shop_created_at=order.shop_created_at,
+        attempts=order.attempts + 1,
+        next_attempt_at=ctx.clock.now() + retry_in if retry_in is not None else None,
+        last_error=message,
+        park_reason=reason,
+    )

@@ -1,0 +1,174 @@
+"""Daily reconciliation: Amazon's orders of one day against the ledger and the shop, repaired in place.
+
+Amazon is listed by creation day (every status), recorded through the normal path, then each order is
+compared with what the shop really holds. What the normal path can fix (a missing order, a status or
+a cancellation not propagated) is put back on the to-do list and pushed at once; what it cannot (an
+amount that differs, an order parked for a human) is reported as unrepaired.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from amzorders.amazon.constants import FulfillmentStatus
+from amzorders.amazon.models import Order, OrderParseError, parse_order
+from amzorders.ledger.orders import Repair
+from amzorders.ledger.states import ParkReason, ShopState
+from amzorders.money import Money
+from amzorders.shops.port import ShopOrder, ShopOrderStatus
+from amzorders.sync.context import PassContext
+from amzorders.sync.passes import search_created
+from amzorders.sync.push import push
+from amzorders.sync.rules import Action, decide, next_shop_state
+
+MISSING_IN_SHOP = "missing_in_shop"
+CANCEL_NOT_PROPAGATED = "cancel_not_propagated"
+STATUS_MISMATCH = "status_mismatch"
+AMOUNT_MISMATCH = "amount_mismatch"
+UNREADABLE = "unreadable"
+LEDGER_OUT_OF_DATE = "ledger_out_of_date"
+
+
+@dataclass(slots=True)
+class Discrepancy:
+    amazon_order_id: str
+    kind: str
+    detail: str
+    repaired: bool = False
+
+
+@dataclass(slots=True)
+class ReconciliationReport:
+    account: str
+    day: date
+    checked_at: datetime
+    amazon_orders: int = 0
+    in_shop: int = 0
+    discrepancies: list[Discrepancy] = field(default_factory=list)
+    report_id: int | None = None
+    error: str | None = None  # the comparison could not finish (Amazon unreachable...)
+
+    @property
+    def unrepaired(self) -> list[Discrepancy]:
+        return [d for d in self.discrepancies if not d.repaired]
+
+    @property
+    def ok(self) -> bool:
+        """Nothing left to fix by hand (the CLI exits non-zero otherwise)."""
+        return self.error is None and not self.unrepaired
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["day"] = self.day.isoformat()
+        data["checked_at"] = self.checked_at.isoformat()
+        data["unrepaired"] = len(self.unrepaired)
+        return data
+
+
+@dataclass(slots=True)
+class _Seen:
+    order_id: str
+    status: str
+    fulfilled_by: str | None
+    grand_total: Money | None
+
+
+def reconcile(ctx: PassContext, day: date, report: ReconciliationReport) -> None:
+    start = datetime.combine(day, time(0), tzinfo=UTC)
+    end = min(start + timedelta(days=1), ctx.clock.now() - ctx.settings.visibility_delay)
+    seen: dict[str, _Seen] = {}
+
+    def collect(raw_orders: list[dict]) -> None:
+        for raw in raw_orders:
+            try:
+                order: Order = parse_order(raw)
+            except OrderParseError as exc:
+                report.discrepancies.append(Discrepancy(exc.order_id or "?", UNREADABLE, str(exc)))
+                continue
+            seen[order.order_id] = _Seen(
+                order.order_id, order.fulfillment_status, order.fulfilled_by, order.grand_total
+            )
+
+    search_created(ctx, start, end, on_page=collect)
+    ctx.summary.window = (start, end)
+    report.amazon_orders = len(seen) + sum(1 for d in report.discrepancies if d.kind == UNREADABLE)
+    ledger = ctx.orders.by_amazon_ids(ctx.account.name, list(seen))
+    repairs: list[Repair] = []
+    found: list[tuple[Discrepancy, int]] = []
+    in_shop = _shop_orders(ctx.shop, list(seen))
+    for amazon in seen.values():
+        shop_order = in_shop.get(amazon.order_id)
+        report.in_shop += shop_order is not None
+        row = ledger.get(amazon.order_id)
+        for discrepancy, repair in _compare(amazon, shop_order, row):
+            report.discrepancies.append(discrepancy)
+            if repair is not None and row is not None:
+                repairs.append(Repair(row.id, *repair))
+                found.append((discrepancy, row.id))
+    ctx.orders.apply_repairs(repairs, at=ctx.clock.now())
+    if repairs:
+        push(ctx, only_ids=[r.order_id for r in repairs])
+    for discrepancy, _ in found:
+        discrepancy.repaired = _consistent(ctx, seen[discrepancy.amazon_order_id])
+
+
+def _shop_orders(shop, amazon_order_ids: list[str]) -> dict[str, ShopOrder]:
+    """The shop's orders for these ids: one batch query when the shop offers it (built-in store)."""
+    find_many = getattr(shop, "find_by_amazon_ids", None)
+    if find_many is not None:
+        return find_many(amazon_order_ids)
+    found = ((order_id, shop.find_by_amazon_id(order_id)) for order_id in amazon_order_ids)
+    return {order_id: order for order_id, order in found if order is not None}
+
+
+def _compare(amazon: _Seen, shop_order: ShopOrder | None, row):
+    """Discrepancies of one order, each with the repair that fixes it (None: needs a human)."""
+    shop_status = shop_order.status if shop_order is not None else None
+    decision = decide(amazon.status, amazon.fulfilled_by, shop_status=shop_status)
+    parked = (
+        row is not None and row.shop_state == ShopState.PARKED and row.park_reason != ParkReason.UNKNOWN_SKU
+    )
+    why_parked = f"; parked: {row.last_error}" if parked else ""
+    reference = shop_order.reference if shop_order is not None else None
+
+    def repair(reason: str):
+        if parked or row is None:
+            return None
+        state = next_shop_state(decision, current=None, park_reason=None)
+        return (state, decision.target, reason, reference, shop_status)
+
+    if shop_order is None:
+        if decision.action is Action.CREATE:
+            detail = f"Amazon {amazon.status}, not in the shop{why_parked}"
+            yield Discrepancy(amazon.order_id, MISSING_IN_SHOP, detail), repair("missing in the shop")
+        return
+    if decision.action is Action.UPDATE:
+        if decision.target is ShopOrderStatus.CANCELLED:
+            detail = f"cancelled on Amazon, {shop_status} in the shop"
+            yield Discrepancy(amazon.order_id, CANCEL_NOT_PROPAGATED, detail), repair("cancel not propagated")
+        else:
+            detail = f"Amazon {amazon.status}, shop {shop_status}"
+            yield Discrepancy(amazon.order_id, STATUS_MISMATCH, detail), repair("status mismatch")
+    elif row is not None and (row.shop_reference != reference or row.shop_status != shop_status):
+        # The shop is right but the ledger lost track (e.g. a crash after creation): realign silently.
+        yield (
+            Discrepancy(amazon.order_id, LEDGER_OUT_OF_DATE, f"shop {reference} {shop_status}"),
+            repair("ledger realigned"),
+        )
+    if (
+        amazon.status != FulfillmentStatus.CANCELLED
+        and amazon.grand_total is not None
+        and amazon.grand_total.currency == shop_order.total.currency
+        and not amazon.grand_total.same_to_the_cent(shop_order.total)
+    ):
+        detail = f"Amazon {amazon.grand_total}, shop {shop_order.total}"
+        yield Discrepancy(amazon.order_id, AMOUNT_MISMATCH, detail), None
+
+
+def _consistent(ctx: PassContext, amazon: _Seen) -> bool:
+    shop_order = ctx.shop.find_by_amazon_id(amazon.order_id)
+    shop_status = shop_order.status if shop_order is not None else None
+    decision = decide(amazon.status, amazon.fulfilled_by, shop_status=shop_status)
+    return decision.action not in (Action.CREATE, Action.UPDATE)

@@ -1,0 +1,70 @@
+"""`RunSummary`: what one pass did, recorded in the ledger's `runs` table and returned to the caller."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(slots=True)
+class RunSummary:
+    kind: str  # incremental | pending_watch | recheck | doublecheck | push | reconcile
+    account: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    window: tuple[datetime, datetime] | None = None
+    pages: int = 0
+    api_calls: int = 0
+    orders_seen: int = 0
+    new_orders: int = 0
+    changed_orders: int = 0
+    created: int = 0
+    updated: int = 0
+    cancelled: int = 0
+    failed: int = 0
+    parked: int = 0
+    outcome: str = "ok"  # ok | busy | error
+    error: str | None = None
+    problems: list[str] = field(default_factory=list)  # per-order issues (unreadable JSON, shop refusals)
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
+
+    @property
+    def duration_s(self) -> float:
+        if self.finished_at is None:
+            return 0.0
+        return (self.finished_at - self.started_at).total_seconds()
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["duration_s"] = self.duration_s
+        return data
+
+    def ledger_values(self) -> dict[str, Any]:
+        """The columns of the `runs` row."""
+        window_start, window_end = self.window if self.window else (None, None)
+        error = self.error
+        if self.problems:
+            listed = "; ".join(self.problems[:20])
+            error = f"{error}; {listed}" if error else listed
+        return {
+            "kind": self.kind,
+            "account": self.account,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "window_start": window_start,
+            "window_end": window_end,
+            "pages": self.pages,
+            "api_calls": self.api_calls,
+            "orders_seen": self.orders_seen,
+            "created": self.created,
+            "updated": self.updated,
+            "cancelled": self.cancelled,
+            "failed": self.failed,
+            "parked": self.parked,
+            "outcome": self.outcome,
+            "error": error,
+        }

@@ -1,0 +1,59 @@
+"""The built-in schedule: what runs when (shop time zone), and a live scheduler calling the jobs."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+from amzorders.app.config import ScheduleConfig
+from amzorders.app.scheduler import plan, start_scheduler, yesterday
+
+
+def next_fire(job, now):
+    return job.trigger.get_next_fire_time(None, now)
+
+
+def test_default_plan_per_account():
+    jobs = {j.id: j for j in plan(ScheduleConfig(timezone="Europe/Paris"), ["eu", "us"])}
+    assert sorted(jobs) == sorted(
+        [
+            f"{k}:{a}"
+            for a in ("eu", "us")
+            for k in ("import", "pending", "recheck", "doublecheck", "reconcile")
+        ]
+        + ["purge_pii:*"]
+    )
+    now = datetime(2026, 11, 3, 10, 2, tzinfo=UTC)
+    # reconciliation at 06:00 Paris time = 05:00 UTC in November
+    assert next_fire(jobs["reconcile:eu"], now).astimezone(UTC) == datetime(2026, 11, 4, 5, 0, tzinfo=UTC)
+    assert next_fire(jobs["recheck:eu"], now).astimezone(UTC) == datetime(2026, 11, 4, 2, 15, tzinfo=UTC)
+    assert next_fire(jobs["doublecheck:us"], now).astimezone(UTC) == datetime(2026, 11, 4, 2, 45, tzinfo=UTC)
+    assert next_fire(jobs["purge_pii:*"], now).astimezone(UTC) == datetime(2026, 11, 4, 3, 30, tzinfo=UTC)
+    assert jobs["import:eu"].trigger.interval == timedelta(minutes=5)
+    assert jobs["pending:eu"].trigger.interval == timedelta(hours=1)
+
+
+def test_reconcile_checks_yesterday_in_shop_time():
+    just_after_midnight_paris = datetime(2026, 11, 3, 23, 30, tzinfo=UTC)  # 00:30 on the 4th in Paris
+    assert yesterday(just_after_midnight_paris, "Europe/Paris").isoformat() == "2026-11-03"
+    assert yesterday(just_after_midnight_paris, "UTC").isoformat() == "2026-11-02"
+
+
+def test_live_scheduler_runs_jobs_and_survives_a_failing_one():
+    calls: list[tuple[str, str]] = []
+    two_imports = threading.Event()
+
+    def run_job(kind: str, account: str) -> None:
+        calls.append((kind, account))
+        if sum(1 for k, _ in calls if k == "import") >= 2:
+            two_imports.set()
+        raise RuntimeError("a job failing must not stop the schedule")
+
+    schedule = ScheduleConfig(import_every_minutes=0.2 / 60)  # every 0.2 s
+    scheduler = start_scheduler(schedule, ["eu"], run_job)
+    try:
+        assert two_imports.wait(5)
+    finally:
+        scheduler.shutdown(wait=True)
+    assert calls[0] == ("import", "eu")  # the first import runs at start, not 5 minutes later
+    assert {k for k, _ in calls} == {"import"}

@@ -1,0 +1,177 @@
+"""`amzorders serve` over real HTTP on loopback: cron trigger URLs, busy runs, /health, /metrics."""
+
+from __future__ import annotations
+
+import threading
+
+import httpx
+from app_support import CRON_TOKEN, GatedTransport, Served, breakable
+
+from amzorders.app.service import build_service, serve_in_thread
+from amzorders.app.wiring import build_runtime
+from amzorders.ledger.schema import store_orders
+
+
+def store_count(runtime) -> tuple[int, int]:
+    from sqlalchemy import func, select
+
+    with runtime.ledger.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(store_orders)).scalar_one()
+        distinct = conn.execute(select(func.count(store_orders.c.amazon_order_id.distinct()))).scalar_one()
+    return total, distinct
+
+
+def test_wrong_or_missing_token_is_a_bare_403(served: Served):
+    for params in ({"token": "nope"}, {}, {"token": CRON_TOKEN[:-1]}, {"token": CRON_TOKEN + "x"}):
+        response = served.get("/cron/import", **params)
+        assert response.status_code == 403
+        assert response.json() == {"detail": "forbidden"}
+    assert store_count(served.runtime) == (0, 0)  # nothing ran
+
+
+def test_trigger_imports_and_a_second_trigger_creates_nothing_new(served: Served):
+    first = served.get("/cron/import", token=CRON_TOKEN)
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert body["ok"] is True and body["busy"] == []
+    assert [r["kind"] for r in body["runs"]] == ["incremental", "push"]
+    assert body["created"] > 20
+    assert store_count(served.runtime) == (body["created"], body["created"])
+
+    again = served.get("/cron/import", token=CRON_TOKEN, account="eu").json()
+    assert again["ok"] is True and again["created"] == 0
+    assert store_count(served.runtime) == (body["created"], body["created"])
+
+
+def test_recheck_and_doublecheck_flags_run_the_catch_up_passes(served: Served):
+    served.get("/cron/import", token=CRON_TOKEN)
+    before = store_count(served.runtime)
+    recheck = served.get("/cron/import", token=CRON_TOKEN, recheck="1").json()
+    assert [r["kind"] for r in recheck["runs"]] == ["recheck", "push"]
+    doublecheck = served.get("/cron/import", token=CRON_TOKEN, doublecheck="1").json()
+    assert [r["kind"] for r in doublecheck["runs"]] == ["doublecheck", "push"]
+    assert recheck["ok"] and doublecheck["ok"]
+    assert all(r["api_calls"] >= 1 for r in recheck["runs"][:1] + doublecheck["runs"][:1])
+    total, distinct = store_count(served.runtime)
+    assert total == distinct >= before[0]  # never a duplicate
+
+
+def test_unknown_account_is_404_after_the_token_check(served: Served):
+    assert served.get("/cron/import", token="bad", account="zz").status_code == 403
+    assert served.get("/cron/import", token=CRON_TOKEN, account="zz").status_code == 404
+
+
+def test_concurrent_triggers_one_runs_the_other_reports_busy(config):
+    gate = GatedTransport()
+    runtime = build_runtime(config, transport=gate)
+    service = build_service(runtime)
+    handle = serve_in_thread(service.app)
+    try:
+        results: dict[str, httpx.Response] = {}
+
+        def first() -> None:
+            results["first"] = httpx.get(
+                f"{handle.url}/cron/import", params={"token": CRON_TOKEN}, timeout=60
+            )
+
+        thread = threading.Thread(target=first)
+        thread.start()
+        assert gate.entered.wait(30), "the first run never reached Amazon"
+        second = httpx.get(f"{handle.url}/cron/import", params={"token": CRON_TOKEN}, timeout=60)
+        gate.release.set()
+        thread.join(60)
+        assert second.status_code == 200
+        assert second.json()["busy"] == ["eu"]
+        assert [r["outcome"] for r in second.json()["runs"]] == ["busy"]
+        body = results["first"].json()
+        assert body["busy"] == [] and body["created"] > 0
+        assert store_count(runtime) == (body["created"], body["created"])
+    finally:
+        gate.release.set()
+        handle.stop()
+        runtime.close()
+
+
+def test_health_reports_each_dependency(served: Served, simulator):
+    response = served.get("/health")
+    assert response.status_code == 200, response.text
+    checks = response.json()["checks"]
+    assert set(checks) == {"database", "amazon", "shop:main"}
+    assert all(c["ok"] for c in checks.values())
+    simulator.stop()
+    down = served.get("/health")
+    assert down.status_code == 503
+    assert down.json()["status"] == "degraded"
+    assert down.json()["checks"]["amazon"]["ok"] is False
+    assert down.json()["checks"]["database"]["ok"] is True
+
+
+def test_metrics_after_an_import(served: Served):
+    body = served.get("/cron/import", token=CRON_TOKEN).json()
+    breakable(served.runtime).broken = True
+    text = served.get("/metrics").text
+    assert f'amzorders_orders_imported_total{{account="eu"}} {float(body["created"])}' in text
+    assert f'amzorders_orders{{account="eu",state="imported"}} {float(body["created"])}' in text
+    assert 'amzorders_api_calls_total{account="eu",operation="searchOrders"}' in text
+    assert 'amzorders_api_throttled_total{account="eu"} 0.0' in text
+    assert 'amzorders_run_duration_seconds_count{kind="incremental"} 1.0' in text
+    assert 'amzorders_quota_tokens_left{account="eu",operation="searchOrders"}' in text
+    lag = [
+        line for line in text.splitlines() if line.startswith('amzorders_cursor_lag_seconds{account="eu"}')
+    ]
+    assert lag and 0 <= float(lag[0].split()[-1]) < 3600
+
+
+def test_the_serve_command_runs_until_sigterm(config_path):
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+
+    env = {**os.environ, "AMZORDERS_CONFIG": str(config_path)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "amzorders.app.cli", "serve", "--port", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline()
+        match = re.search(r"serving on (http://127\.0\.0\.1:\d+)", line)
+        assert match, line + proc.stderr.read() if proc.poll() is not None else line
+        url = match.group(1)
+        assert "schedule: on" in proc.stdout.readline()
+        assert httpx.get(f"{url}/health", timeout=30).status_code == 200
+        # the scheduler's first incremental import runs at start
+        for _ in range(300):
+            if (
+                'amzorders_runs_total{account="eu",kind="push",outcome="ok"}'
+                in httpx.get(f"{url}/metrics").text
+            ):
+                break
+            threading.Event().wait(0.1)
+        else:
+            raise AssertionError("the scheduler did not run the first import")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+
+
+def test_reconcile_trigger(served: Served):
+    assert served.get("/cron/reconcile", token="nope").status_code == 403
+    served.get("/cron/import", token=CRON_TOKEN)
+    bad = served.get("/cron/reconcile", token=CRON_TOKEN, day="yesterday")
+    assert bad.status_code == 400
+    body = served.get("/cron/reconcile", token=CRON_TOKEN).json()
+    assert body["ok"] is True and body["unrepaired"] == {"eu": []}
+
+
+def test_scheduled_jobs_run_through_the_service(served: Served):
+    service = served.service
+    runs = service.run_job("import", "eu")
+    assert [r.kind for r in runs] == ["incremental", "push"] and runs[1].created > 0
+    report = service.run_job("reconcile", "eu")
+    assert report.error is None and report.unrepaired == []
+    assert service.run_job("purge_pii", "*") == 0  # nothing older than the 90-day retention yet

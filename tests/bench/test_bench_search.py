@@ -1,0 +1,58 @@
+"""The ceiling search brackets the highest sustained volume, whatever the answer, in few probes."""
+
+from __future__ import annotations
+
+from bench.ceiling import Probe, search_ceiling
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+
+def threshold_probe(limit: int, calls: list[int]):
+    def probe(n: int) -> Probe:
+        calls.append(n)
+        return Probe(n, n <= limit, "fake")
+
+    return probe
+
+
+@settings(max_examples=200, deadline=None)
+@given(limit=st.integers(min_value=10, max_value=500_000), start=st.integers(min_value=10, max_value=100_000))
+def test_the_bracket_holds_the_true_ceiling_within_the_tolerance(limit, start):
+    calls: list[int] = []
+    result = search_ceiling(threshold_probe(limit, calls), start, tolerance=0.1, max_probes=40)
+    assert result.best_sustained is not None and result.best_sustained <= limit
+    assert result.first_failing is not None and result.first_failing > limit
+    assert (
+        result.first_failing <= result.best_sustained * 1.1
+        or result.first_failing - result.best_sustained <= 1
+    )
+    assert len(set(calls)) == len(calls)  # never probes the same volume twice
+    assert result.stopped == "bracket within tolerance"
+
+
+def test_a_good_first_guess_needs_few_probes():
+    calls: list[int] = []
+    result = search_ceiling(threshold_probe(21_000, calls), 20_000, tolerance=0.1)
+    assert calls[:2] == [20_000, 40_000]
+    assert len(calls) <= 6
+    assert 19_000 < result.best_sustained <= 21_000 < result.first_failing
+
+
+def test_an_undetermined_probe_stops_the_search_and_keeps_what_is_known():
+    def probe(n: int) -> Probe:
+        return Probe(n, True if n < 5_000 else None, "timeout" if n >= 5_000 else "ok")
+
+    result = search_ceiling(probe, 4_000)
+    assert result.best_sustained == 4_000
+    assert result.first_failing is None
+    assert result.stopped == "probe at 8,000/day undetermined"
+
+
+def test_the_probe_budget_and_the_floor_are_respected():
+    calls: list[int] = []
+    result = search_ceiling(threshold_probe(0, calls), 1_000, floor=10)
+    assert result.best_sustained is None
+    assert calls[-1] == 10 and result.stopped == "not sustained even at 10/day"
+    calls.clear()
+    budget = search_ceiling(threshold_probe(10**9, calls), 100, max_probes=3, cap=10**12)
+    assert len(calls) == 3 and budget.stopped == "probe budget (3) used"

@@ -1,0 +1,81 @@
+"""Opening the ledger: migrations to head on SQLite and PostgreSQL, idempotent and safe in parallel."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from amzorders.ledger.db import current_revision, open_ledger
+from amzorders.ledger.schema import metadata
+
+
+def test_migrations_create_exactly_the_declared_schema(db_url):
+    engine = open_ledger(db_url)
+    try:
+        assert current_revision(engine) == "0001"
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, metadata) == []
+        tables = set(inspect(engine).get_table_names())
+        assert {"quota_buckets", "orders", "order_events", "runs", "store_orders", "account_locks"} <= tables
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.timeout(60)
+def test_opening_twice_and_concurrently_is_safe(db_url):
+    errors: list[BaseException] = []
+    engines = []
+
+    def open_one() -> None:
+        try:
+            engines.append(open_ledger(db_url))
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_one) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    again = open_ledger(db_url)  # already at head: nothing to do
+    assert current_revision(again) == "0001"
+    for engine in [*engines, again]:
+        engine.dispose()
+
+
+def test_sqlite_is_tuned_for_concurrent_use(sqlite_url):
+    engine = open_ledger(sqlite_url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 10_000
+    engine.dispose()
+
+
+def test_in_memory_sqlite_works_for_quick_tools():
+    engine = open_ledger("sqlite://")
+    assert current_revision(engine) == "0001"
+    engine.dispose()
+
+
+@pytest.mark.timeout(120)
+def test_two_processes_starting_together_migrate_once(db_url):
+    """Two cron runs starting at the same second both open (and migrate) the same fresh ledger."""
+    code = "import sys; from amzorders.ledger.db import open_ledger; open_ledger(sys.argv[1]).dispose()"
+    processes = [
+        subprocess.Popen([sys.executable, "-c", code, db_url], stderr=subprocess.PIPE) for _ in range(2)
+    ]
+    for process in processes:
+        _, stderr = process.communicate(timeout=100)
+        assert process.returncode == 0, stderr.decode()
+    engine = open_ledger(db_url)
+    assert current_revision(engine) == "0001"
+    engine.dispose()

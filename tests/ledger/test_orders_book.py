@@ -1,0 +1,189 @@
+"""The orders table: newest snapshot wins whatever the page order, bad JSON parked, shop work and PII."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from amzorders.clock import format_instant
+from amzorders.ledger.orders import ShopOutcome
+from amzorders.ledger.states import ParkReason, ShopState
+from amzorders.sync.rules import plan_snapshot
+from ledger.order_json import amazon_order
+
+
+def planner(order, known):
+    return plan_snapshot(order, known)
+
+
+def at(clock, minutes: int) -> str:
+    return format_instant(clock.now() + timedelta(minutes=minutes))
+
+
+def record(book, clock, *raws):
+    return book.record_snapshots("main", list(raws), seen_at=clock.now(), planner=planner)
+
+
+def test_new_orders_are_recorded_with_their_shop_state(book, clock):
+    result = record(
+        book,
+        clock,
+        amazon_order("A", status="PENDING"),
+        amazon_order("B", status="UNSHIPPED"),
+        amazon_order("C", status="UNSHIPPED", fulfilled_by="AMAZON"),
+        amazon_order("D", status="CANCELLED"),
+    )
+    assert (result.seen, result.new, result.changed) == (4, 4, 0)
+    states = {x: book.get("main", x).shop_state for x in "ABCD"}
+    assert states == {"A": "waiting", "B": "to_create", "C": "waiting", "D": "cancelled"}
+    b = book.get("main", "B")
+    assert b.target_status == "to_ship" and b.importable_at == clock.now()
+    assert b.raw()["orderId"] == "B"
+    assert [e["kind"] for e in book.events("main", "B")] == ["seen"]
+
+
+def test_an_older_snapshot_never_overwrites_a_newer_one(book, clock):
+    newer = amazon_order("A", status="SHIPPED", updated=at(clock, 30))
+    older = amazon_order("A", status="UNSHIPPED", updated=at(clock, 10))
+    record(book, clock, newer)
+    result = record(book, clock, older)  # a late page
+    assert result.stale == 1 and result.changed == 0
+    assert book.get("main", "A").status == "SHIPPED"
+    # within one page too: the newest version wins whatever its position
+    record(
+        book,
+        clock,
+        amazon_order("B", status="SHIPPED", updated=at(clock, 30)),
+        amazon_order("B", updated=at(clock, 5)),
+    )
+    assert book.get("main", "B").status == "SHIPPED"
+
+
+def test_an_equal_snapshot_is_a_no_op_and_a_newer_one_moves_the_order(book, clock):
+    record(book, clock, amazon_order("A", status="PENDING"))
+    assert record(book, clock, amazon_order("A", status="PENDING")).changed == 0
+    clock.advance(600)
+    result = record(book, clock, amazon_order("A", status="UNSHIPPED", updated=at(clock, 0)))
+    assert result.changed == 1
+    row = book.get("main", "A")
+    assert (row.status, row.shop_state, row.status_since) == ("UNSHIPPED", "to_create", clock.now())
+    assert [e["kind"] for e in book.events("main", "A")] == ["seen", "status"]
+
+
+def test_unreadable_orders_are_parked_and_the_others_go_on(book, clock):
+    bad = amazon_order("BAD")
+    bad["createdTime"] = "yesterday"
+    result = record(book, clock, bad, amazon_order("GOOD"), {"no": "id"})
+    assert result.new == 2 and len(result.unreadable) == 2
+    assert any("order BAD" in problem and "createdTime" in problem for problem in result.unreadable)
+    assert any("without orderId" in problem for problem in result.unreadable)
+    row = book.get("main", "BAD")
+    assert (row.shop_state, row.park_reason) == ("parked", "data")
+    assert "createdTime" in row.last_error
+    assert book.get("main", "GOOD").shop_state == "to_create"
+    # Amazon fixes the data: the new snapshot is re-evaluated
+    record(book, clock, amazon_order("BAD", updated=at(clock, 1)))
+    row = book.get("main", "BAD")
+    assert (row.shop_state, row.park_reason, row.last_error) == ("to_create", None, None)
+
+
+def test_due_orders_and_shop_outcomes(book, clock):
+    record(book, clock, *(amazon_order(f"O{n}") for n in range(5)), amazon_order("W", status="PENDING"))
+    due = book.due_for_shop("main", clock.now(), limit=3)
+    assert [o.amazon_order_id for o in due] == ["O0", "O1", "O2"]
+    assert [o.amazon_order_id for o in book.due_for_shop("main", clock.now(), after_id=due[-1].id)] == [
+        "O3",
+        "O4",
+    ]
+    later = clock.now() + timedelta(minutes=5)
+    book.record_shop_outcomes(
+        [
+            ShopOutcome(
+                due[0].id, ShopState.CREATED, "shop_created", shop_status="to_ship", shop_reference="R0"
+            ),
+            ShopOutcome(
+                due[1].id,
+                ShopState.FAILED,
+                "shop_failed",
+                attempts=1,
+                next_attempt_at=later,
+                last_error="503",
+            ),
+            ShopOutcome(
+                due[2].id, ShopState.PARKED, "parked", park_reason=ParkReason.REJECTED, last_error="no"
+            ),
+        ],
+        at=clock.now(),
+    )
+    assert [o.amazon_order_id for o in book.due_for_shop("main", clock.now())] == ["O3", "O4"]
+    assert "O1" in [o.amazon_order_id for o in book.due_for_shop("main", later)]
+    assert book.has_due("main", clock.now())
+    assert book.count_by_state("main") == {
+        "created": 1,
+        "failed": 1,
+        "parked": 1,
+        "to_create": 2,
+        "waiting": 1,
+    }
+    # a failed creation keeps its backoff when a newer snapshot arrives; a rejected park stays parked
+    record(book, clock, amazon_order("O1", status="SHIPPED", updated=at(clock, 1)))
+    record(book, clock, amazon_order("O2", status="SHIPPED", updated=at(clock, 1)))
+    assert book.get("main", "O1").shop_state == "failed" and book.get("main", "O1").target_status == "shipped"
+    assert book.get("main", "O2").shop_state == "parked"
+    # a created order that ships goes to_update
+    record(book, clock, amazon_order("O0", status="SHIPPED", updated=at(clock, 1)))
+    row = book.get("main", "O0")
+    assert (row.shop_state, row.shop_status, row.target_status, row.shop_reference) == (
+        "to_update",
+        "to_ship",
+        "shipped",
+        "R0",
+    )
+
+
+def test_pending_watch_selection(book, clock):
+    record(
+        book, clock, amazon_order("P1", status="PENDING"), amazon_order("P2", status="PENDING_AVAILABILITY")
+    )
+    record(book, clock, amazon_order("U", status="UNSHIPPED"))
+    statuses = ["PENDING", "PENDING_AVAILABILITY"]
+
+    def due():
+        since = clock.now() - timedelta(hours=1)
+        found = book.pending_to_watch(
+            "main", statuses=statuses, unchanged_since=since, now=clock.now(), limit=10
+        )
+        return sorted(order_id for _, order_id, _ in found)
+
+    assert due() == []  # not pending long enough
+    clock.advance(3 * 3600)
+    assert due() == ["P1", "P2"]
+    p1 = book.get("main", "P1").id
+    book.mark_checked([(p1, clock.now() + timedelta(hours=2))], clock.now())
+    assert due() == ["P2"]
+    clock.advance(2 * 3600)
+    assert due() == ["P1", "P2"]
+    row = book.get("main", "P1")
+    assert row.last_checked_at == clock.now() - timedelta(hours=2)
+    # once it moves, it is no longer watched
+    record(book, clock, amazon_order("P1", status="UNSHIPPED", updated=at(clock, 0)))
+    assert due() == ["P2"]
+
+
+def test_pii_is_purged_after_the_retention(book, clock):
+    record(book, clock, amazon_order("OLD", created="2026-07-01T10:00:00Z"), amazon_order("NEW"))
+    assert book.purge_pii(clock.now() - timedelta(days=90)) == 1
+    old, new = book.get("main", "OLD"), book.get("main", "NEW")
+    assert old.pii_purged and "buyer" not in old.raw() and "recipient" not in old.raw()
+    assert old.raw()["orderItems"]  # the rest of the snapshot stays
+    assert "Jeanne" in json.dumps(new.raw())
+    assert book.purge_pii(clock.now() - timedelta(days=90)) == 0  # idempotent
+
+
+def test_manual_park_and_retry(book, clock):
+    record(book, clock, amazon_order("A"))
+    assert book.park("main", "A", "customer asked to hold", at=clock.now())
+    assert not book.due_for_shop("main", clock.now())
+    assert book.retry("main", "A", at=clock.now())
+    assert [o.amazon_order_id for o in book.due_for_shop("main", clock.now())] == ["A"]
+    assert not book.park("main", "NOPE", "x", at=clock.now())

@@ -1,0 +1,72 @@
+"""The incremental cursor by property: whatever the run timings, failures and server bounds, it never
+moves back, never goes past what was recorded, and leaves no gap between recorded windows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from amzorders.sync.cursor import Window, next_cursor, plan_window
+
+OVERLAP = timedelta(minutes=15)
+DELAY = timedelta(minutes=2)
+LOOKBACK = timedelta(days=1)
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+
+runs = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=6 * 3600),  # seconds until the next run
+        st.booleans(),  # the run completes (else: it crashed or Amazon failed mid-window)
+        st.integers(min_value=0, max_value=60),  # the server's bound is this many seconds earlier
+    ),
+    max_size=40,
+)
+
+
+@given(runs)
+def test_recorded_windows_cover_everything_up_to_the_cursor(schedule):
+    now, cursor = T0, None
+    covered: list[Window] = []
+    for gap, completes, server_earlier in schedule:
+        now += timedelta(seconds=gap)
+        window = plan_window(
+            cursor, now, overlap=OVERLAP, visibility_delay=DELAY, first_run_lookback=LOOKBACK
+        )
+        if window is None:
+            assert cursor is not None and cursor - OVERLAP >= now - DELAY
+            continue
+        assert window.before == now - DELAY  # never closer to now than Amazon allows
+        if cursor is not None:
+            assert window.after <= cursor - OVERLAP  # starts before the cursor: no gap
+        if not completes:
+            continue  # nothing committed: the cursor stays
+        server_before = max(window.after, window.before - timedelta(seconds=server_earlier))
+        new = next_cursor(cursor, window, server_before)
+        assert cursor is None or new >= cursor  # never backwards
+        assert new <= window.before  # never past what the window covered
+        covered.append(Window(window.after, server_before))
+        cursor = new
+    if cursor is not None:
+        # every instant from the first window's start to the cursor is inside a recorded window
+        edge = covered[0].after
+        for window in sorted(covered, key=lambda w: w.after):
+            assert window.after <= edge
+            edge = max(edge, window.before)
+        assert edge >= cursor
+
+
+def test_first_run_looks_back_and_later_runs_overlap():
+    first = plan_window(None, T0, overlap=OVERLAP, visibility_delay=DELAY, first_run_lookback=LOOKBACK)
+    assert first == Window(T0 - LOOKBACK, T0 - DELAY)
+    cursor = next_cursor(None, first, None)
+    assert cursor == T0 - DELAY  # no server bound: the bound we asked for
+    later = plan_window(
+        cursor,
+        T0 + timedelta(minutes=5),
+        overlap=OVERLAP,
+        visibility_delay=DELAY,
+        first_run_lookback=LOOKBACK,
+    )
+    assert later == Window(cursor - OVERLAP, T0 + timedelta(minutes=3))

@@ -1,0 +1,266 @@
+"""Operating the engine: idempotent re-runs, concurrent engines, locks, shop failures, bad JSON, PII."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta as td
+
+import httpx
+
+from amzorders.ledger.db import open_ledger
+from amzorders.shops.builtin import BuiltinStore
+from amzorders.shops.port import OrderRejected, ShopOrderStatus, ShopUnavailable, UnknownSku
+from amzorders.sim.transport import SimTransport
+from amzorders.sync.engine import SyncEngine, lock_key
+from sync.conftest import START, ScenarioBuilder
+
+H, D, M = td(hours=1), td(days=1), td(minutes=1)
+
+
+def merchant_orders(n: int, *, days: float = 1, spacing=7 * M) -> tuple[ScenarioBuilder, list[str]]:
+    b = ScenarioBuilder(days=days)
+    ids = [
+        b.order(
+            "MERCHANT", [(n_ * spacing + 11 * td(seconds=1), "PENDING"), (n_ * spacing + 3 * M, "UNSHIPPED")]
+        )
+        for n_ in range(n)
+    ]
+    return b, ids
+
+
+class FlakyShop:
+    """The built-in store behind a shop that fails on demand (the real store does the work)."""
+
+    def __init__(self, store: BuiltinStore) -> None:
+        self.store = store
+        self.name = store.name
+        self.down = False
+        self.unknown_skus: set[str] = set()
+        self.rejected: set[str] = set()
+        self.calls = 0
+
+    def find_by_amazon_id(self, amazon_order_id):
+        return self.store.find_by_amazon_id(amazon_order_id)
+
+    def create_order(self, draft):
+        self.calls += 1
+        if self.down:
+            raise ShopUnavailable("shop answered 503")
+        if draft.amazon_order_id in self.rejected:
+            raise OrderRejected("the shop refused the address")
+        for line in draft.lines:
+            if line.sku in self.unknown_skus:
+                raise UnknownSku(line.sku, self.name)
+        return self.store.create_order(draft)
+
+    def set_status(self, reference, status):
+        self.calls += 1
+        if self.down:
+            raise ShopUnavailable("shop answered 503")
+        self.store.set_status(reference, status)
+
+
+def test_running_everything_twice_creates_nothing_twice(make_world):
+    b, _ = merchant_orders(12)
+    fba = b.order("AMAZON", [(M, "PENDING"), (H, "UNSHIPPED"), (3 * H, "SHIPPED")])
+    world = make_world(b.build())
+    world.run(6 * H)
+    assert world.store.count_orders() == 13
+    engine = world.engine
+    for _ in range(2):
+        assert all(s.ok for s in engine.sync(world.account))
+        for s in [
+            *engine.sync(world.account, mode="recheck"),
+            *engine.sync(world.account, mode="doublecheck"),
+        ]:
+            assert s.ok and s.created == 0 and s.updated == 0, s
+    fresh = world.new_engine()  # another process: nothing in memory
+    assert [s.created for s in fresh.sync(world.account)] == [0, 0]
+    fresh.close()
+    assert world.store.count_orders() == 13
+    assert world.shop_status(fba) == "shipped"
+    assert world.marketplace.stats.throttled == 0
+
+
+def test_two_engines_on_one_sqlite_file_in_threads_make_no_duplicate(make_world, sqlite_url):
+    b, ids = merchant_orders(40, spacing=3 * M)
+    world = make_world(b.build())
+    other_ledger = open_ledger(sqlite_url)  # a second "process": its own engine and connections
+    other = SyncEngine(
+        ledger=other_ledger,
+        shop=BuiltinStore(other_ledger, world.clock),
+        accounts=[world.account],
+        governor=world.engine.governor,
+        clock=world.clock,
+        settings=world.settings,
+        transport=SimTransport(world.marketplace),
+    )
+    outcomes: list[str] = []
+    errors: list[BaseException] = []
+
+    def sync(engine):
+        try:
+            outcomes.extend(s.outcome for s in engine.sync(world.account))
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    for tick in range(1, 30):
+        world.clock.advance_to(START + tick * 5 * M)
+        threads = [threading.Thread(target=sync, args=(e,)) for e in (world.engine, other)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    other.close()
+    other_ledger.dispose()
+    assert errors == []
+    assert set(outcomes) <= {"ok", "busy"}
+    refs = [o.amazon_order_id for o in world.store.iter_orders()]
+    assert sorted(refs) == sorted(ids)
+
+
+def test_a_locked_account_returns_busy_and_does_nothing(make_world):
+    b, _ = merchant_orders(3)
+    world = make_world(b.build())
+    world.clock.advance(H)
+    books = world.engine.books
+    key = lock_key("main", "import")
+    assert books.try_lock(key, "someone-else", now=world.clock.now(), ttl=world.settings.lock_ttl)
+    summary = world.engine.import_incremental(world.account)
+    assert summary.outcome == "busy" and summary.api_calls == 0
+    assert books.cursor("main", world.account.marketplace_group) is None
+    assert books.recent_runs(account="main")[0]["outcome"] == "busy"
+    assert world.engine.recheck(world.account).outcome == "ok"  # another pass is not held back
+    books.release_lock(key, "someone-else")
+    assert world.engine.import_incremental(world.account).outcome == "ok"
+
+
+def test_shop_failures_never_hold_the_cursor_and_are_retried_with_backoff(make_world):
+    b, ids = merchant_orders(3)
+    world = make_world(b.build())
+    shop = FlakyShop(world.store)
+    world.engine = world.new_engine(shop)
+    shop.down = True
+    world.run(H)
+    cursor = world.engine.books.cursor("main", world.account.marketplace_group)
+    assert cursor == START + H - world.settings.visibility_delay  # the import went on
+    row = world.engine.orders.get("main", ids[0])
+    assert row.shop_state == "failed" and row.attempts >= 1 and "503" in row.last_error
+    # backoff: a failed order is not hammered every run, and one unavailable answer stops the run
+    calls = shop.calls
+    world.engine.push_to_shop(world.account)
+    assert shop.calls - calls <= 1
+    assert world.engine.orders.get("main", ids[0]).attempts == row.attempts
+    shop.down = False
+    world.run(2 * H)
+    assert [world.shop_status(i) for i in ids] == ["to_ship"] * 3
+    assert world.engine.orders.get("main", ids[0]).shop_state == "created"
+
+
+def test_backoff_grows_exponentially(make_world):
+    b, ids = merchant_orders(1)
+    world = make_world(b.build())
+    shop = FlakyShop(world.store)
+    world.engine = world.new_engine(shop)
+    shop.down = True
+    world.clock.advance(30 * M)
+    world.engine.import_incremental(world.account)
+    delays = []
+    for _ in range(4):
+        world.engine.push_to_shop(world.account)
+        row = world.engine.orders.get("main", ids[0])
+        delays.append(row.next_attempt_at - world.clock.now())
+        world.clock.advance_to(row.next_attempt_at)
+    assert delays == [M, 2 * M, 4 * M, 8 * M]
+
+
+def test_rejected_orders_are_parked_and_unknown_skus_retried_automatically(make_world):
+    b, ids = merchant_orders(3)
+    world = make_world(b.build())
+    shop = FlakyShop(world.store)
+    world.engine = world.new_engine(shop)
+    shop.rejected.add(ids[0])
+    shop.unknown_skus.add("MUG-01")
+    summaries = world.run(H)
+    assert sum(s.parked for s in summaries) >= 3
+    rejected = world.engine.orders.get("main", ids[0])
+    assert (rejected.shop_state, rejected.park_reason) == ("parked", "rejected")
+    assert "refused the address" in rejected.last_error
+    sku = world.engine.orders.get("main", ids[1])
+    assert (sku.shop_state, sku.park_reason) == ("parked", "unknown_sku")
+    assert "MUG-01" in sku.last_error
+    shop.unknown_skus.clear()  # the product was created in the shop
+    world.run(H + world.settings.unknown_sku_retry + 10 * M)
+    assert world.shop_status(ids[1]) == "to_ship" and world.shop_status(ids[2]) == "to_ship"
+    assert world.shop_status(ids[0]) is None  # a human decides
+    shop.rejected.clear()
+    world.engine.orders.retry("main", ids[0], at=world.clock.now())
+    world.engine.push_to_shop(world.account)
+    assert world.shop_status(ids[0]) == "to_ship"
+
+
+class CorruptingTransport(httpx.BaseTransport):
+    """The simulator, except that one order's JSON comes back broken in every answer."""
+
+    def __init__(self, inner: httpx.BaseTransport, order_id: str) -> None:
+        self.inner = inner
+        self.order_id = order_id
+
+    def handle_request(self, request):
+        response = self.inner.handle_request(request)
+        if request.url.path.endswith("/orders") and response.status_code == 200:
+            body = json.loads(response.read())
+            for order in body.get("orders", []):
+                if order["orderId"] == self.order_id:
+                    order["orderItems"] = "not a list"
+            return httpx.Response(200, json=body, request=request)
+        return response
+
+
+def test_a_bad_order_json_is_parked_with_its_reason_and_the_others_go_on(make_world):
+    b, ids = merchant_orders(4)
+    world = make_world(b.build())
+    world.engine.transport = CorruptingTransport(SimTransport(world.marketplace), ids[1])
+    summaries = world.run(H)
+    assert [world.shop_status(i) for i in (ids[0], ids[2], ids[3])] == ["to_ship"] * 3
+    row = world.engine.orders.get("main", ids[1])
+    assert (row.shop_state, row.park_reason) == ("parked", "data")
+    assert "orderItems" in row.last_error
+    problems = [p for s in summaries for p in s.problems]
+    assert any(ids[1] in p and "orderItems" in p for p in problems)
+
+
+def test_pii_is_purged_from_the_ledger_after_the_retention(make_world):
+    b, ids = merchant_orders(2)
+    world = make_world(b.build())
+    world.run(H)
+    assert world.engine.purge_pii() == 0
+    world.clock.advance(td(days=world.settings.pii_retention_days + 1))
+    assert world.engine.purge_pii() == 2
+    raw = world.engine.orders.get("main", ids[0]).raw()
+    assert "buyer" not in raw and "recipient" not in raw
+    assert world.store.get_order(ids[0]).customer_email  # the shop keeps its customer
+
+
+def test_status_change_after_creation_reaches_the_shop(make_world):
+    b = ScenarioBuilder(days=1)
+    order = b.order(
+        "MERCHANT", [(M, "PENDING"), (10 * M, "UNSHIPPED"), (2 * H, "PARTIALLY_SHIPPED"), (3 * H, "SHIPPED")]
+    )
+    world = make_world(b.build())
+    world.run(4 * H)
+    history = [s for _, s in world.store.get_order(order).history]
+    assert history == [ShopOrderStatus.TO_SHIP, ShopOrderStatus.PARTIALLY_SHIPPED, ShopOrderStatus.SHIPPED]
+
+
+def test_the_engine_on_postgresql(make_world, pg_url):
+    b, ids = merchant_orders(5)
+    b.orders[0]["timeline"].append({"at": "2026-11-02T03:00:00Z", "status": "CANCELLED"})
+    world = make_world(b.build(), url=pg_url)
+    world.run(4 * H, every=15 * M)
+    assert [world.shop_status(i) for i in ids] == ["cancelled"] + ["to_ship"] * 4
+    assert all(s.ok for s in world.engine.sync(world.account))
+    assert world.store.count_orders() == 5
+    world.clock.advance(td(days=1))
+    assert world.engine.reconcile(world.account).ok

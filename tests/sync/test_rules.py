@@ -1,0 +1,200 @@
+"""The import rules, exhaustively on small cases and by property on random timelines."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from amzorders.amazon.models import parse_order
+from amzorders.money import Money
+from amzorders.shops.port import ShopOrderStatus as S
+from amzorders.sync.rules import (
+    Action,
+    Decision,
+    DraftError,
+    ParkReason,
+    ShopState,
+    build_draft,
+    decide,
+    expected_shop_status,
+    importable_since,
+    is_importable,
+    next_shop_state,
+)
+from ledger.order_json import amazon_order
+
+STATUSES = [
+    "PENDING_AVAILABILITY",
+    "PENDING",
+    "UNSHIPPED",
+    "PARTIALLY_SHIPPED",
+    "SHIPPED",
+    "CANCELLED",
+    "UNFULFILLABLE",
+]
+
+
+@pytest.mark.parametrize(
+    ("status", "merchant", "fba", "fba_early"),
+    [
+        ("PENDING_AVAILABILITY", False, False, False),
+        ("PENDING", False, False, False),
+        ("UNSHIPPED", True, False, True),
+        ("PARTIALLY_SHIPPED", True, True, True),
+        ("SHIPPED", True, True, True),
+        ("CANCELLED", False, False, False),
+        ("UNFULFILLABLE", False, False, False),
+    ],
+)
+def test_importability(status, merchant, fba, fba_early):
+    assert is_importable(status, "MERCHANT") is merchant
+    assert is_importable(status, "AMAZON") is fba
+    assert is_importable(status, "AMAZON", fba_import_at_unshipped=True) is fba_early
+
+
+def test_decisions():
+    assert decide("PENDING", "MERCHANT", shop_status=None) == Decision(Action.WAIT)
+    assert decide("UNSHIPPED", "MERCHANT", shop_status=None) == Decision(Action.CREATE, S.TO_SHIP)
+    assert decide("UNSHIPPED", "AMAZON", shop_status=None) == Decision(Action.WAIT)
+    assert decide("SHIPPED", "AMAZON", shop_status=None) == Decision(Action.CREATE, S.SHIPPED)
+    assert decide("CANCELLED", "MERCHANT", shop_status=None) == Decision(Action.NEVER)
+    assert decide("CANCELLED", "MERCHANT", shop_status=S.TO_SHIP) == Decision(Action.UPDATE, S.CANCELLED)
+    assert decide("SHIPPED", "MERCHANT", shop_status=S.TO_SHIP) == Decision(Action.UPDATE, S.SHIPPED)
+    assert decide("SHIPPED", "MERCHANT", shop_status=S.SHIPPED) == Decision(Action.NOTHING, S.SHIPPED)
+    assert decide("SHIPPED", "MERCHANT", shop_status=S.CANCELLED) == Decision(Action.NOTHING, S.CANCELLED)
+
+
+def test_next_shop_state_keeps_backoff_and_human_parks():
+    create = Decision(Action.CREATE, S.TO_SHIP)
+    assert next_shop_state(create, current=None, park_reason=None) is ShopState.TO_CREATE
+    assert next_shop_state(create, current="failed", park_reason=None) is ShopState.FAILED
+    assert next_shop_state(create, current="parked", park_reason=ParkReason.REJECTED) is ShopState.PARKED
+    assert next_shop_state(create, current="parked", park_reason=ParkReason.DATA) is ShopState.TO_CREATE
+    assert (
+        next_shop_state(Decision(Action.NEVER), current="parked", park_reason="rejected")
+        is ShopState.CANCELLED
+    )
+    assert (
+        next_shop_state(Decision(Action.NOTHING, S.CANCELLED), current=None, park_reason=None)
+        is ShopState.CANCELLED
+    )
+    assert (
+        next_shop_state(Decision(Action.UPDATE, S.SHIPPED), current="created", park_reason=None)
+        is ShopState.TO_UPDATE
+    )
+
+
+def test_expected_status_on_the_hard_cases():
+    assert expected_shop_status("MERCHANT", ["PENDING"] * 20 + ["UNSHIPPED"]) is S.TO_SHIP
+    assert expected_shop_status("AMAZON", ["PENDING", "UNSHIPPED"]) is None
+    assert expected_shop_status("AMAZON", ["PENDING", "UNSHIPPED", "SHIPPED"]) is S.SHIPPED
+    assert expected_shop_status("AMAZON", ["UNSHIPPED"], fba_import_at_unshipped=True) is S.TO_SHIP
+    assert expected_shop_status("MERCHANT", ["PENDING", "CANCELLED"]) is None
+    assert expected_shop_status("MERCHANT", ["UNSHIPPED", "CANCELLED"]) is S.CANCELLED
+    assert expected_shop_status("AMAZON", ["UNSHIPPED", "CANCELLED"]) is None
+
+
+def test_importable_since_reads_timeline_events():
+    from datetime import UTC, datetime
+
+    t = [datetime(2026, 11, d, tzinfo=UTC) for d in (1, 2, 3)]
+    timeline = [(t[0], "PENDING"), (t[1], "UNSHIPPED"), (t[2], "SHIPPED")]
+    assert importable_since("MERCHANT", timeline) == t[1]
+    assert importable_since("AMAZON", timeline) == t[2]
+    assert importable_since("MERCHANT", [(t[0], "PENDING"), (t[1], "CANCELLED")]) is None
+
+
+LIFECYCLE = ["PENDING_AVAILABILITY", "PENDING", "UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED"]
+
+
+@st.composite
+def timelines(draw):
+    """Amazon's lifecycle: statuses only move forward; CANCELLED ends an order that was not shipped."""
+    steps = sorted(draw(st.lists(st.integers(0, len(LIFECYCLE) - 1), min_size=1, max_size=8)))
+    statuses = [LIFECYCLE[i] for i in steps]
+    if statuses[-1] != "SHIPPED" and draw(st.booleans()):
+        statuses.append("CANCELLED")
+    return draw(st.sampled_from(["MERCHANT", "AMAZON"])), statuses
+
+
+@given(timelines(), st.booleans(), st.data())
+def test_any_observation_of_a_timeline_converges_to_the_ground_truth(timeline, fba_early, data):
+    """The engine sees only some versions of an order (it polls); applying `decide` to what it sees must
+    end where the whole timeline says: same status, one creation at most, never a PENDING creation."""
+    fulfilled_by, statuses = timeline
+    # Observed: any subsequence that includes the latest version (the cursor always catches up to it).
+    keep = data.draw(st.lists(st.booleans(), min_size=len(statuses) - 1, max_size=len(statuses) - 1))
+    observed = [s for s, k in zip(statuses, keep, strict=False) if k] + [statuses[-1]]
+    shop_status, creations = None, 0
+    for status in observed:
+        decision = decide(status, fulfilled_by, shop_status=shop_status, fba_import_at_unshipped=fba_early)
+        if decision.action is Action.CREATE:
+            assert status not in ("PENDING", "PENDING_AVAILABILITY", "CANCELLED")
+            creations += 1
+            shop_status = decision.target
+        elif decision.action is Action.UPDATE:
+            assert shop_status is not None
+            shop_status = decision.target
+    assert creations <= 1
+    expected = expected_shop_status(fulfilled_by, statuses, fba_import_at_unshipped=fba_early)
+    if expected is S.CANCELLED:
+        assert shop_status in (None, S.CANCELLED)  # cancelled before we saw it importable: never created
+    else:
+        assert shop_status is expected
+
+
+cents = st.integers(min_value=0, max_value=100_000).map(lambda c: str(Decimal(c) / 100))
+line = st.tuples(st.text("ABCDEF0123", min_size=1, max_size=8), st.integers(0, 5), cents, cents).map(
+    lambda t: t if t[1] else (t[0], 0, t[2], "0")  # a cancelled item (quantity 0) carries no tax
+)
+
+
+@given(st.lists(line, min_size=1, max_size=5), cents, cents, st.sampled_from(["EUR", "GBP", "JPY"]))
+def test_draft_amounts_add_up_to_amazons_grand_total_to_the_cent(items, ship, ship_tax, currency):
+    raw = amazon_order(items=tuple(items), shipping=(ship, ship_tax), currency=currency)
+    order = parse_order(raw)
+    if all(quantity == 0 for _, quantity, _, _ in items):
+        with pytest.raises(DraftError, match="no item with a quantity"):
+            build_draft(order, "main")
+        return
+    draft = build_draft(order, "main")
+    assert draft.total == Money.from_amazon(raw["proceeds"]["grandTotal"])
+    lines = sum((ln.total_with_tax for ln in draft.lines), Money.zero(currency))
+    assert (lines + draft.shipping + draft.shipping_tax).same_to_the_cent(draft.total)
+    assert draft.status is S.TO_SHIP
+    assert all(ln.quantity > 0 for ln in draft.lines)
+
+
+def test_draft_carries_buyer_address_and_identity():
+    draft = build_draft(parse_order(amazon_order(status="SHIPPED", fulfilled_by="AMAZON")), "main")
+    assert draft.status is S.SHIPPED and draft.fulfilled_by == "AMAZON"
+    assert draft.delivery_address.city == "Paris"
+    assert draft.buyer_email == "402-1234567-1234567@marketplace.amazon.fr"
+    assert draft.lines[0].unit_price == Money.of("9.99", "EUR")
+    assert draft.lines[0].tax == Money.of("4.00", "EUR")
+    assert draft.shipping == Money.of("4.90", "EUR") and draft.shipping_tax == Money.of("0.98", "EUR")
+    assert draft.total == Money.of("29.86", "EUR")
+
+
+def test_a_draft_that_cannot_be_built_names_the_order_and_field():
+    with pytest.raises(DraftError, match=r"402-1234567-1234567: has no price yet"):
+        build_draft(parse_order(amazon_order(priced=False)), "main")
+    raw = amazon_order()
+    del raw["orderItems"][0]["product"]["sellerSku"]
+    with pytest.raises(DraftError, match=r"orderItems\[0\]\.product\.sellerSku"):
+        build_draft(parse_order(raw), "main")
+
+
+def test_pending_watch_spaces_out_its_reads():
+    from datetime import timedelta
+
+    from amzorders.sync.passes import recheck_interval
+    from amzorders.sync.settings import SyncSettings
+
+    settings = SyncSettings()
+    assert recheck_interval(timedelta(hours=1), settings) == timedelta(hours=1)
+    assert recheck_interval(timedelta(hours=6), settings) == timedelta(hours=1, minutes=30)
+    assert recheck_interval(timedelta(days=20), settings) == timedelta(hours=2)
