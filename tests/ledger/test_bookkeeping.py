@@ -28,7 +28,10 @@ def test_the_cursor_never_moves_back(ledger, clock):
     assert books.cursor("main", group) == t0
     with ledger.begin() as conn:
         books.advance_cursor(conn, "main", group, t0 + timedelta(minutes=5), at=t0, known=t0)
-    assert books.cursors("main", [group, "other"]) == {group: t0 + timedelta(minutes=5), "other": None}
+    assert books.cursors("main", group) == {"incremental": t0 + timedelta(minutes=5), "late_sweep": None}
+    with ledger.begin() as conn:
+        books.advance_cursor(conn, "main", group, t0, at=t0, known=None, kind="late_sweep")
+    assert books.cursors("main", group) == {"incremental": t0 + timedelta(minutes=5), "late_sweep": t0}
 
 
 def test_a_rolled_back_transaction_leaves_the_cursor_where_it_was(ledger, clock):

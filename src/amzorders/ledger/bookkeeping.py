@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, delete, insert, select, update
+from sqlalchemy import Engine, bindparam, delete, insert, literal, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -25,9 +25,11 @@ from amzorders.ledger.schema import (
     accounts,
     reconciliation_reports,
     runs,
+    sweep_cursors,
     sync_cursors,
 )
 
+INCREMENTAL, LATE_SWEEP = "incremental", "late_sweep"  # the two cursors of a marketplace group
 RUN_COUNTERS = ("pages", "api_calls", "orders_seen", "created", "updated", "cancelled", "failed", "parked")
 
 
@@ -79,14 +81,17 @@ class Bookkeeping:
 
     # --- Cursors ----------------------------------------------------------------------------------------
 
-    def cursor(self, account: str, group: str) -> datetime | None:
-        return self.cursors(account, [group])[group]
-
-    def cursors(self, account: str, groups: Sequence[str]) -> dict[str, datetime | None]:
-        """Several cursors of an account in one query (None where a cursor does not exist yet)."""
+    def cursor(self, account: str, group: str, *, kind: str = INCREMENTAL) -> datetime | None:
         with self.engine.connect() as conn:
-            found = dict(conn.execute(_CURSORS, {"b_account": account, "b_groups": list(groups)}).all())
-        return {group: found.get(group) for group in groups}
+            return conn.execute(
+                _cursor_statements(kind).read, {"b_account": account, "b_group": group}
+            ).scalar()
+
+    def cursors(self, account: str, group: str) -> dict[str, datetime | None]:
+        """Both cursors of a marketplace group (incremental, late sweep) in one query."""
+        with self.engine.connect() as conn:
+            found = dict(conn.execute(_BOTH_CURSORS, {"b_account": account, "b_group": group}).all())
+        return {kind: found.get(kind) for kind in CURSOR_TABLES}
 
     @staticmethod
     def advance_cursor(
@@ -97,22 +102,24 @@ class Bookkeeping:
         *,
         at: datetime,
         known: datetime | bool | None = True,
+        kind: str = INCREMENTAL,
     ) -> None:
         """Move the cursor to `position` unless it is already later (a conditional UPDATE: never back).
 
         `known` is the position the caller read earlier (None: there was no cursor yet, so one is
         created); leave it True when unknown and one extra query finds out."""
+        statements = _cursor_statements(kind)
         params = {"b_account": account, "b_group": group, "b_position": position, "b_at": at}
         if known is True:
-            known = conn.execute(_CURSOR, {"b_account": account, "b_group": group}).scalar()
+            known = conn.execute(statements.read, {"b_account": account, "b_group": group}).scalar()
         if known is None:
             try:
                 with conn.begin_nested():
-                    conn.execute(_CURSOR_INSERT, params)
+                    conn.execute(statements.insert, params)
                 return
             except IntegrityError:
                 pass  # another run created it meanwhile: fall through to the conditional update
-        conn.execute(_CURSOR_UPDATE, params)
+        conn.execute(statements.update, params)
 
     # --- Runs -------------------------------------------------------------------------------------------
 
@@ -199,22 +206,43 @@ class Bookkeeping:
 
 # Hot-path statements, built once: constructing a statement costs more than executing it on SQLite, and
 # a simulated month runs these tens of thousands of times.
-_c, _l = sync_cursors.c, account_locks.c
-_CURSOR = select(_c.position).where(
-    _c.account == bindparam("b_account"), _c.marketplace_group == bindparam("b_group")
-)
-_CURSORS = select(_c.marketplace_group, _c.position).where(
-    _c.account == bindparam("b_account"), _c.marketplace_group.in_(bindparam("b_groups", expanding=True))
-)
-_CURSOR_INSERT = insert(sync_cursors).values(
-    account=bindparam("b_account"), marketplace_group=bindparam("b_group"), position=bindparam("b_position"),
-    updated_at=bindparam("b_at"),
-)  # fmt: skip
-_CURSOR_UPDATE = (
-    update(sync_cursors)
-    .where(_c.account == bindparam("b_account"), _c.marketplace_group == bindparam("b_group"))
-    .where(_c.position < bindparam("b_position"))
-    .values(position=bindparam("b_position"), updated_at=bindparam("b_at"))
+_l = account_locks.c
+CURSOR_TABLES = {INCREMENTAL: sync_cursors, LATE_SWEEP: sweep_cursors}
+
+
+@dataclass(frozen=True, slots=True)
+class _CursorStatements:
+    read: Any
+    insert: Any
+    update: Any
+
+
+@functools.cache
+def _cursor_statements(kind: str) -> _CursorStatements:
+    table = CURSOR_TABLES[kind]
+    c = table.c
+    where = (c.account == bindparam("b_account"), c.marketplace_group == bindparam("b_group"))
+    return _CursorStatements(
+        read=select(c.position).where(*where),
+        insert=insert(table).values(
+            account=bindparam("b_account"),
+            marketplace_group=bindparam("b_group"),
+            position=bindparam("b_position"),
+            updated_at=bindparam("b_at"),
+        ),
+        update=update(table)
+        .where(*where, c.position < bindparam("b_position"))
+        .values(position=bindparam("b_position"), updated_at=bindparam("b_at")),
+    )
+
+
+_BOTH_CURSORS = union_all(
+    *(
+        select(literal(kind).label("kind"), table.c.position).where(
+            table.c.account == bindparam("b_account"), table.c.marketplace_group == bindparam("b_group")
+        )
+        for kind, table in CURSOR_TABLES.items()
+    )
 )
 _RUN_INSERT = insert(runs).returning(runs.c.id)
 _LOCK_REFRESH = (

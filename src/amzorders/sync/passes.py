@@ -12,6 +12,7 @@ from amzorders.amazon.client import SearchQuery
 from amzorders.amazon.constants import GET_ORDER, SEARCH_ORDERS, FulfilledBy, FulfillmentStatus
 from amzorders.amazon.errors import NotFound
 from amzorders.amazon.governor import Priority
+from amzorders.ledger.bookkeeping import INCREMENTAL, LATE_SWEEP
 from amzorders.sync.context import PassContext
 from amzorders.sync.cursor import Window, next_cursor, plan_window
 from amzorders.sync.rules import PENDING_STATUSES
@@ -21,10 +22,10 @@ def incremental(ctx: PassContext) -> None:
     """Search by lastUpdatedTime from the cursor; advance it only once the whole window is recorded.
     Then, about hourly, the late-index sweep (below)."""
     account, settings, summary = ctx.account, ctx.settings, ctx.summary
-    group, late_group = account.marketplace_group, f"{account.marketplace_group}#late"
-    cursors = ctx.books.cursors(account.name, [group, late_group])
+    group = account.marketplace_group
+    cursors = ctx.books.cursors(account.name, group)
     window = plan_window(
-        cursors[group],
+        cursors[INCREMENTAL],
         ctx.clock.now(),
         overlap=settings.overlap,
         visibility_delay=settings.visibility_delay,
@@ -32,25 +33,33 @@ def incremental(ctx: PassContext) -> None:
     )
     if window is not None:
         summary.window = (window.after, window.before)
-        reached = _search_window(ctx, group, cursors[group], window, Priority.INCREMENTAL)
+        reached = _search_window(ctx, INCREMENTAL, cursors[INCREMENTAL], window, Priority.INCREMENTAL)
         summary.window = (window.after, reached)
     if settings.late_sweep_lag is not None:
-        late_index_sweep(ctx, late_group, cursors[late_group])
+        late_index_sweep(ctx, cursors[LATE_SWEEP])
 
 
-def late_index_sweep(ctx: PassContext, group: str, late: datetime | None) -> None:
+def late_index_sweep(ctx: PassContext, late: datetime | None) -> None:
     """Re-read, once, the updates of an hour that ended `late_sweep_lag` ago.
 
     Amazon's search index sometimes shows an update 10-30 minutes late, past the cursor's overlap; that
     version would otherwise only come back through a catch-up pass, and a MERCHANT order's SHIPPED never
-    does. The sweep has its own cursor (`<group>#late`), reads each update one more time at CATCH_UP
+    does. The sweep has its own cursor (`sweep_cursors`), reads each update one more time at CATCH_UP
     priority, and is skipped (not lost: its cursor waits) when the quota is needed elsewhere.
     """
     account, settings = ctx.account, ctx.settings
     end = ctx.clock.now() - settings.late_sweep_lag
     if late is None:
         with ctx.orders.engine.begin() as conn:  # the first run starts the sweep from here
-            ctx.books.advance_cursor(conn, account.name, group, end, at=ctx.clock.now(), known=None)
+            ctx.books.advance_cursor(
+                conn,
+                account.name,
+                account.marketplace_group,
+                end,
+                at=ctx.clock.now(),
+                known=None,
+                kind=LATE_SWEEP,
+            )
         return
     if end - late < settings.late_sweep_every:
         return
@@ -61,11 +70,11 @@ def late_index_sweep(ctx: PassContext, group: str, late: datetime | None) -> Non
         )
         return
     window = Window(after=late - settings.overlap, before=end)
-    _search_window(ctx, group, late, window, Priority.CATCH_UP)
+    _search_window(ctx, LATE_SWEEP, late, window, Priority.CATCH_UP)
 
 
-def _search_window(ctx: PassContext, group: str, cursor: datetime | None, window: Window, priority: Priority):
-    """Record every page of a lastUpdatedTime window; the cursor `group` moves with the last page."""
+def _search_window(ctx: PassContext, kind: str, cursor: datetime | None, window: Window, priority: Priority):
+    """Record every page of a lastUpdatedTime window; the cursor of `kind` moves with the last page."""
     account = ctx.account
     query = SearchQuery(
         marketplace_ids=account.marketplace_ids,
@@ -84,7 +93,13 @@ def _search_window(ctx: PassContext, group: str, cursor: datetime | None, window
 
             def move_cursor(conn, position=reached):
                 ctx.books.advance_cursor(
-                    conn, account.name, group, position, at=ctx.clock.now(), known=cursor
+                    conn,
+                    account.name,
+                    account.marketplace_group,
+                    position,
+                    at=ctx.clock.now(),
+                    known=cursor,
+                    kind=kind,
                 )
 
             ctx.record(page.orders, also=move_cursor)

@@ -183,6 +183,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("account", "marketplace_group", name=op.f("pk_sync_cursors")),
     )
     op.create_table(
+        "sweep_cursors",
+        sa.Column("account", sa.String(length=64), nullable=False),
+        sa.Column("marketplace_group", sa.String(length=512), nullable=False),
+        sa.Column("position", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account"], ["accounts.name"], name=op.f("fk_sweep_cursors_account_accounts"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("account", "marketplace_group", name=op.f("pk_sweep_cursors")),
+    )
+    op.create_table(
         "order_events",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("order_id", sa.Integer(), nullable=False),
@@ -280,6 +291,7 @@ def downgrade() -> None:
     op.drop_table("store_order_lines")
     op.drop_table("store_orders")
     op.drop_table("order_events")
+    op.drop_table("sweep_cursors")
     op.drop_table("sync_cursors")
     op.drop_table("store_addresses")
     op.drop_table("orders")
