@@ -37,6 +37,6 @@ def test_total_of_nothing_is_zero_in_the_currency():
     assert total([], "EUR") == Money.zero("EUR")
 
 
-@given(st.lists(st.decimals(min_value=-10**6, max_value=10**6, places=2), max_size=30))
+@given(st.lists(st.decimals(min_value=-(10**6), max_value=10**6, places=2), max_size=30))
 def test_sums_are_exact(amounts):
     assert total((Money(a, "EUR") for a in amounts), "EUR").amount == sum(amounts, Decimal(0))

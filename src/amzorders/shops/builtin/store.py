@@ -317,11 +317,17 @@ class BuiltinStore:
         }
 
 
+_INSERT_RETURNING: dict[str, Any] = {}
+
+
 def _insert_returning_ids(conn: Connection, table, rows: list[dict]) -> list[int]:
     """Bulk insert returning the new ids in the order of `rows` (one round trip on both engines)."""
     if not rows:
         return []
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    statement = _INSERT_RETURNING.get(table.name)
+    if statement is None:  # built once per table: building costs more than executing on SQLite
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        _INSERT_RETURNING[table.name] = statement
     return [row.id for row in conn.execute(statement, rows)]
 
 
