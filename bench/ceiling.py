@@ -30,6 +30,8 @@ from .ceiling_model import (
     UpdateMix,
     ceiling,
     mix_ceiling,
+    peak_hour_ceiling,
+    peak_hour_share,
     update_mix,
 )
 from .machine import commit, machine
@@ -69,16 +71,22 @@ class TheoryRow:
 def theoretical_rows(orders: list[OrderTimeline], start: float, horizon: float) -> list[TheoryRow]:
     product = Reading()
     mix = update_mix(orders, product, start, horizon)
+    pending = frozenset({"PENDING"})
     rows = [
         _ideal("every version read once, full pages (physical limit)", mix.versions),
         _ideal("every non-PENDING version once, full pages (status filter)", mix.importable_versions),
-        _row("product defaults: 5 min windows, 15 min overlap, recheck, doublecheck, reconcile", mix),
+        _row("product, all safety nets paid: 5 min windows, 2 min overlap, catch-ups, reconcile", mix),
     ]
     lean = replace(product, recheck=None, doublecheck=None)
+    rows.append(_row("... without recheck/doublecheck", update_mix(orders, lean, start, horizon)))
+    saturated = replace(lean, skip_statuses=pending, pending_watch_after_s=None, reconcile=False)
     rows.append(
-        _row("product defaults without recheck/doublecheck", update_mix(orders, lean, start, horizon))
+        _row(
+            "product under quota pressure: PENDING filtered, safety nets starved (incremental only)",
+            update_mix(orders, saturated, start, horizon),
+        )
     )
-    searching = replace(lean, skip_statuses=frozenset({"PENDING"}), pending_watch_after_s=None)
+    searching = replace(lean, skip_statuses=pending, pending_watch_after_s=None)
     for label, reading in (
         ("no recheck/doublecheck", searching),
         ("no recheck/doublecheck/reconcile", replace(searching, reconcile=False)),
@@ -86,6 +94,18 @@ def theoretical_rows(orders: list[OrderTimeline], start: float, horizon: float) 
         best = _best_interval(orders, reading, start, horizon, label)
         if best is not None:
             rows.append(best)
+    share = peak_hour_share(orders, pending)
+    for fill in (1.0, 0.8):
+        rows.append(
+            TheoryRow(
+                f"busiest hour ({share:.1%} of the day's non-PENDING versions) read within the hour, "
+                f"pages {fill:.0%} full",
+                mix.importable_versions,
+                0.0,
+                peak_hour_ceiling(mix.importable_versions, share, fill=fill),
+                "searchOrders (peak hour)",
+            )
+        )
     for hours in (1, 6, 24):
         watch = replace(lean, pending_watch_every_s=hours * 3600.0)
         gets = update_mix(orders, watch, start, horizon).pending_gets

@@ -21,10 +21,11 @@ from amzorders.amazon.auth import Credentials
 from amzorders.amazon.client import OrdersClient, SearchQuery
 from amzorders.amazon.constants import GET_ORDER, SEARCH_ORDERS
 from amzorders.amazon.governor import DEFAULT_PLANS, MemoryBucketStore, Priority, QuotaGovernor, reserve_for
-from amzorders.clock import SimClock, format_instant
+from amzorders.clock import SimClock
 from amzorders.sim.scenario import load_scenario
 from amzorders.sim.transport import BASE_URL, TOKEN_URL, SimTransport
 from amzorders.sim.world import Marketplace
+from amzorders.simulate.builder import backlog
 
 COMMAND = ".venv/bin/python -m bench.governor_backlog"
 SELLER = "A1BENCH"
@@ -45,47 +46,6 @@ class Row:
     over_minimum_pct: float
     throttled_429: int
     wall_s: float
-
-
-def backlog(orders: int) -> Any:
-    """`orders` UNSHIPPED orders created over the 30 days before START: what a first import finds."""
-    spacing = 29 * 24 * 3600 / orders
-    first = START - timedelta(days=30)
-    return load_scenario(
-        {
-            "format": "amzorders-scenario/1",
-            "start": format_instant(first),
-            "end": format_instant(START + timedelta(days=60)),
-            "sellers": [{"seller_id": SELLER, "marketplace_ids": [MARKETPLACE]}],
-            "orders": [_order(n, first + timedelta(seconds=n * spacing)) for n in range(orders)],
-        }
-    )
-
-
-def _order(n: int, created: datetime) -> dict[str, Any]:
-    return {
-        "order_id": f"171-{n // 10_000_000:07d}-{n % 10_000_000:07d}",
-        "seller_id": SELLER,
-        "marketplace_id": MARKETPLACE,
-        "fulfilled_by": "MERCHANT",
-        "service_level": "STANDARD",
-        "currency": "EUR",
-        "items": [
-            {
-                "order_item_id": f"{n}01",
-                "sku": "MUG-01",
-                "asin": "B0BENCH001",
-                "title": "Mug",
-                "quantity": 1,
-                "unit_price": "11.90",
-                "tax": "2.38",
-            }
-        ],
-        "timeline": [
-            {"at": format_instant(created), "status": "PENDING"},
-            {"at": format_instant(created + timedelta(minutes=7)), "status": "UNSHIPPED"},
-        ],
-    }
 
 
 def measure(scenario: Any, operation: str, priority: Priority) -> Row:
@@ -165,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=5000)
     parser.add_argument("--json", action="store_true", help="print the rows as JSON instead of markdown")
     args = parser.parse_args(argv)
-    scenario = backlog(args.orders)
+    scenario = load_scenario(
+        backlog(args.orders, before=START, sellers=(SELLER,), marketplace_id=MARKETPLACE)
+    )
     rows = [
         measure(scenario, SEARCH_ORDERS, Priority.INCREMENTAL),
         measure(scenario, SEARCH_ORDERS, Priority.CATCH_UP),

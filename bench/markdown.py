@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .measure import RunResult
-from .targets import MET, NOT_MET, Verdict, losses
+from .targets import MET, NOT_MET, Verdict, duration, losses
 
 START = "<!-- bench:{name} -->"
 END = "<!-- /bench:{name} -->"
@@ -40,16 +40,6 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |" for row in rows]
     return "\n".join(lines)
-
-
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "n/a"
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 def targets_table(verdicts: Sequence[Verdict]) -> str:

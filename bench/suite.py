@@ -159,7 +159,8 @@ def cache_key(entry: ScenarioEntry) -> str:
     if entry.kind == "generated":
         code = _source_fingerprint("amzorders.sim.generate", "amzorders.sim.scenario")
     else:
-        code = _source_fingerprint(entry.builder.partition(":")[0])
+        # the builder's module and the shared builder it composes orders with
+        code = _source_fingerprint(entry.builder.partition(":")[0], "amzorders.simulate.builder")
     text = json.dumps({"kind": entry.kind, **entry.params(), "code": code}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 

@@ -49,6 +49,17 @@ def losses(report: Mapping[str, Any], *, injected_429: bool = False) -> dict[str
     return {kind: n for kind, n in found.items() if n}
 
 
+def duration(seconds: float | None) -> str:
+    """A latency or a wall time as a reader takes it in: seconds, minutes or hours."""
+    if seconds is None:
+        return "n/a"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
 def _describe(found: Mapping[str, int]) -> str:
     return ", ".join(f"{n} {kind}" for kind, n in found.items())
 
@@ -102,55 +113,45 @@ def _legacy_loses(results: Results, injected: frozenset[str]) -> Verdict:
     return Verdict(target, MET if losing else NOT_MET, measured)
 
 
-def _run(results: Results, scenario: str) -> RunResult | str | None:
-    return results.get((scenario, "amzorders"))
+def _judged_run(results: Results, scenario: str, target: str) -> RunResult | Verdict:
+    """The amzorders run of `scenario`, or the verdict when there is no run to judge."""
+    result = results.get((scenario, "amzorders"))
+    if result is None:
+        return Verdict(target, UNMEASURED, f"{scenario} not run")
+    if isinstance(result, str):
+        return Verdict(target, NOT_MET, f"{scenario}: {result}")
+    return result
 
 
 def _sustained(results: Results) -> Verdict:
     target = f"sustained >= {SUSTAINED_ORDERS_PER_DAY:,} orders/day per seller (no loss, no 429, p99 < 1 h)"
-    result = _run(results, VOLUME_SCENARIO)
-    if result is None:
-        return Verdict(target, UNMEASURED, f"{VOLUME_SCENARIO} not run")
-    if isinstance(result, str):
-        return Verdict(target, NOT_MET, f"{VOLUME_SCENARIO}: {result}")
+    result = _judged_run(results, VOLUME_SCENARIO, target)
+    if isinstance(result, Verdict):
+        return result
     found = losses(result.report)
     p99 = result.report["latency_s"]["p99"]
     ok = not found and p99 is not None and p99 < SUSTAINED_P99_S
-    measured = f"{VOLUME_SCENARIO}: {_describe(found) or 'no loss'}, p99 latency {_fmt_s(p99)}"
+    measured = f"{VOLUME_SCENARIO}: {_describe(found) or 'no loss'}, p99 latency {duration(p99)}"
     return Verdict(target, MET if ok else NOT_MET, measured)
 
 
 def _latency(results: Results) -> Verdict:
     target = f"latency at 500/day: p50 <= {LATENCY_P50_S / 60:.0f} min, p99 <= {LATENCY_P99_S / 60:.0f} min"
-    result = _run(results, LATENCY_SCENARIO)
-    if result is None:
-        return Verdict(target, UNMEASURED, f"{LATENCY_SCENARIO} not run")
-    if isinstance(result, str):
-        return Verdict(target, NOT_MET, f"{LATENCY_SCENARIO}: {result}")
+    result = _judged_run(results, LATENCY_SCENARIO, target)
+    if isinstance(result, Verdict):
+        return result
     latency = result.report["latency_s"]
     p50, p99 = latency["p50"], latency["p99"]
     ok = p50 is not None and p99 is not None and p50 <= LATENCY_P50_S and p99 <= LATENCY_P99_S
-    return Verdict(target, MET if ok else NOT_MET, f"p50 {_fmt_s(p50)}, p99 {_fmt_s(p99)}")
+    return Verdict(target, MET if ok else NOT_MET, f"p50 {duration(p50)}, p99 {duration(p99)}")
 
 
 def _speed(results: Results) -> Verdict:
     target = f"150,000-order month: <= {SPEED_WALL_S:.0f} s wall, <= {SPEED_RSS_MB:.0f} MB peak RSS"
-    result = _run(results, SPEED_SCENARIO)
-    if result is None:
-        return Verdict(target, UNMEASURED, f"{SPEED_SCENARIO} not run")
-    if isinstance(result, str):
-        return Verdict(target, NOT_MET, f"{SPEED_SCENARIO}: {result}")
+    result = _judged_run(results, SPEED_SCENARIO, target)
+    if isinstance(result, Verdict):
+        return result
     wall, rss = result.process_wall_s, result.process_rss_mb
     ok = wall <= SPEED_WALL_S and rss <= SPEED_RSS_MB
     measured = f"{wall:.1f} s wall (whole process), {rss:.0f} MB peak RSS"
     return Verdict(target, MET if ok else NOT_MET, measured)
-
-
-def _fmt_s(seconds: float | None) -> str:
-    if seconds is None:
-        return "n/a"
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"

@@ -10,38 +10,13 @@ from typing import Any
 from amzorders.amazon.auth import Credentials
 from amzorders.clock import format_instant
 from amzorders.sim.scenario import load_scenario
+from amzorders.simulate.builder import backlog
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"  # beside the project's root, in CI too
 SELLER = "A1SELLER"
 FR = "A13V1IB3VIYZZH"
 NOW = datetime(2026, 11, 1, tzinfo=UTC)  # the `clock` fixture's start
 SCENARIO_START = NOW - timedelta(days=30)
-
-
-def order_json(number: int, created: datetime, seller: str = SELLER) -> dict[str, Any]:
-    return {
-        "order_id": f"405-{number // 10_000_000:07d}-{number % 10_000_000:07d}",
-        "seller_id": seller,
-        "marketplace_id": FR,
-        "fulfilled_by": "MERCHANT",
-        "service_level": "STANDARD",
-        "currency": "EUR",
-        "items": [
-            {
-                "order_item_id": f"{number}1",
-                "sku": "MUG-01",
-                "asin": "B0EXAMPLE1",
-                "title": "Mug",
-                "quantity": 1,
-                "unit_price": "11.90",
-                "tax": "2.38",
-            }
-        ],
-        "timeline": [
-            {"at": format_instant(created), "status": "PENDING"},
-            {"at": format_instant(created + timedelta(minutes=5)), "status": "UNSHIPPED"},
-        ],
-    }
 
 
 def scenario_for(
@@ -53,25 +28,10 @@ def scenario_for(
     now: datetime = NOW,
 ) -> Any:
     """`orders` orders per seller, spread over the 30 days before `now`, all visible to searchOrders."""
-    spacing = (29 * 24 * 3600) / max(orders, 1)
-    start = now - timedelta(days=30)
     return load_scenario(
-        {
-            "format": "amzorders-scenario/1",
-            "start": format_instant(start),
-            "end": format_instant(now + timedelta(days=30)),
-            "indexing_delay_s": 120,
-            "sellers": [
-                {"seller_id": seller, "marketplace_ids": [FR], "usage_plans": usage_plans or {}}
-                for seller in sellers
-            ],
-            "orders": [
-                order_json(s * 1_000_000 + n, start + timedelta(seconds=n * spacing), seller)
-                for s, seller in enumerate(sellers)
-                for n in range(orders)
-            ],
-            "faults": list(faults),
-        }
+        backlog(
+            orders, before=now, sellers=sellers, marketplace_id=FR, usage_plans=usage_plans, faults=faults
+        )
     )
 
 

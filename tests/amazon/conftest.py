@@ -18,6 +18,29 @@ from amzorders.sim.world import Marketplace
 ClientFactory = Callable[..., OrdersClient]
 
 
+def _client_maker(
+    clock: SimClock, clients: list[OrdersClient], connection: Callable[[], dict[str, Any]]
+) -> ClientFactory:
+    """`make_client(**overrides)`: an OrdersClient of SELLER on `clock`, reaching the simulator through
+    `connection()` (endpoint, token URL and maybe a transport, new for each client)."""
+
+    def make_client(**overrides) -> OrdersClient:
+        options: dict[str, Any] = {
+            "seller_id": SELLER,
+            "credentials": sim_credentials(overrides.get("seller_id", SELLER)),
+            "governor": QuotaGovernor(MemoryBucketStore(), clock),
+            "clock": clock,
+            "timeout": 5.0,
+            **connection(),
+        }
+        options.update(overrides)
+        client = OrdersClient(**options)
+        clients.append(client)
+        return client
+
+    return make_client
+
+
 @pytest.fixture
 def in_process(clock: SimClock) -> Iterator[Callable[..., tuple[Marketplace, ClientFactory]]]:
     """`in_process(scenario)` -> (marketplace, make_client(**overrides)), served through SimTransport."""
@@ -25,24 +48,10 @@ def in_process(clock: SimClock) -> Iterator[Callable[..., tuple[Marketplace, Cli
 
     def build(scenario, marketplace_clock: Clock | None = None):
         marketplace = Marketplace(scenario, marketplace_clock or clock)
-
-        def make_client(**overrides) -> OrdersClient:
-            options: dict[str, Any] = {
-                "seller_id": SELLER,
-                "credentials": sim_credentials(overrides.get("seller_id", SELLER)),
-                "endpoint": BASE_URL,
-                "token_url": TOKEN_URL,
-                "governor": QuotaGovernor(MemoryBucketStore(), clock),
-                "clock": clock,
-                "transport": SimTransport(marketplace),
-                "timeout": 5.0,
-            }
-            options.update(overrides)
-            client = OrdersClient(**options)
-            clients.append(client)
-            return client
-
-        return marketplace, make_client
+        connection = {"endpoint": BASE_URL, "token_url": TOKEN_URL}
+        return marketplace, _client_maker(
+            clock, clients, lambda: {**connection, "transport": SimTransport(marketplace)}
+        )
 
     yield build
     for client in clients:
@@ -59,23 +68,8 @@ def loopback(clock: SimClock) -> Iterator[Callable[..., tuple[Marketplace, Clien
         marketplace = Marketplace(scenario, marketplace_clock or clock)
         handle = serve_in_thread(marketplace)
         handles.append(handle)
-
-        def make_client(**overrides) -> OrdersClient:
-            options: dict[str, Any] = {
-                "seller_id": SELLER,
-                "credentials": sim_credentials(overrides.get("seller_id", SELLER)),
-                "endpoint": handle.url,
-                "token_url": f"{handle.url}/auth/o2/token",
-                "governor": QuotaGovernor(MemoryBucketStore(), clock),
-                "clock": clock,
-                "timeout": 5.0,
-            }
-            options.update(overrides)
-            client = OrdersClient(**options)
-            clients.append(client)
-            return client
-
-        return marketplace, make_client
+        connection = {"endpoint": handle.url, "token_url": f"{handle.url}/auth/o2/token"}
+        return marketplace, _client_maker(clock, clients, lambda: connection)
 
     yield build
     for client in clients:

@@ -181,77 +181,40 @@ def _broken(change) -> dict:
     return data
 
 
+def _bad(change, field: str) -> tuple[dict, str, str]:
+    """ORDER broken by `change`: the error must name the order and `field`."""
+    return _broken(change), ORDER["orderId"], field
+
+
 BAD = {
     "not an object": ([], None, "order"),
     "no orderId": (_broken(lambda d: d.pop("orderId")), None, "orderId"),
-    "no createdTime": (_broken(lambda d: d.pop("createdTime")), "405-1234567-1234567", "createdTime"),
-    "naive time": (
-        _broken(lambda d: d.update(createdTime="2026-11-01T10:00:00")),
-        "405-1234567-1234567",
-        "createdTime",
-    ),
-    "bad time": (
-        _broken(lambda d: d.update(lastUpdatedTime="yesterday")),
-        "405-1234567-1234567",
-        "lastUpdatedTime",
-    ),
-    "no salesChannel": (_broken(lambda d: d.pop("salesChannel")), "405-1234567-1234567", "salesChannel"),
-    "no channelName": (
-        _broken(lambda d: d["salesChannel"].pop("channelName")),
-        "405-1234567-1234567",
-        "channelName",
-    ),
-    "no items": (_broken(lambda d: d.pop("orderItems")), "405-1234567-1234567", "orderItems"),
-    "item not object": (
-        _broken(lambda d: d.update(orderItems=["x"])),
-        "405-1234567-1234567",
-        "orderItems[0]",
-    ),
-    "no item id": (
-        _broken(lambda d: d["orderItems"][0].pop("orderItemId")),
-        "405-1234567-1234567",
-        "orderItemId",
-    ),
-    "quantity": (
-        _broken(lambda d: d["orderItems"][0].update(quantityOrdered="2")),
-        "405-1234567-1234567",
-        "quantityOrdered",
-    ),
-    "float amount": (
-        _broken(lambda d: d["proceeds"].update(grandTotal={"amount": 34.55, "currencyCode": EUR})),
-        "405-1234567-1234567",
+    "no createdTime": _bad(lambda d: d.pop("createdTime"), "createdTime"),
+    "naive time": _bad(lambda d: d.update(createdTime="2026-11-01T10:00:00"), "createdTime"),
+    "bad time": _bad(lambda d: d.update(lastUpdatedTime="yesterday"), "lastUpdatedTime"),
+    "no salesChannel": _bad(lambda d: d.pop("salesChannel"), "salesChannel"),
+    "no channelName": _bad(lambda d: d["salesChannel"].pop("channelName"), "channelName"),
+    "no items": _bad(lambda d: d.pop("orderItems"), "orderItems"),
+    "item not object": _bad(lambda d: d.update(orderItems=["x"]), "orderItems[0]"),
+    "no item id": _bad(lambda d: d["orderItems"][0].pop("orderItemId"), "orderItemId"),
+    "quantity": _bad(lambda d: d["orderItems"][0].update(quantityOrdered="2"), "quantityOrdered"),
+    "float amount": _bad(
+        lambda d: d["proceeds"].update(grandTotal={"amount": 34.55, "currencyCode": EUR}),
         "proceeds.grandTotal",
     ),
-    "no currency": (
-        _broken(lambda d: d["orderItems"][0]["product"]["price"].update(unitPrice={"amount": "1"})),
-        "405-1234567-1234567",
-        "product.price",
+    "no currency": _bad(
+        lambda d: d["orderItems"][0]["product"]["price"].update(unitPrice={"amount": "1"}), "product.price"
     ),
-    "product not object": (
-        _broken(lambda d: d["orderItems"][0].update(product="mug")),
-        "405-1234567-1234567",
-        "product",
+    "product not object": _bad(lambda d: d["orderItems"][0].update(product="mug"), "product"),
+    "breakdown not object": _bad(
+        lambda d: d["orderItems"][0]["proceeds"].update(breakdowns=["ITEM"]), "breakdowns[0]"
     ),
-    "breakdown not object": (
-        _broken(lambda d: d["orderItems"][0]["proceeds"].update(breakdowns=["ITEM"])),
-        "405-1234567-1234567",
-        "breakdowns[0]",
-    ),
-    "breakdown without subtotal": (
-        _broken(lambda d: d["orderItems"][0]["proceeds"].update(breakdowns=[{"type": "ITEM"}])),
-        "405-1234567-1234567",
+    "breakdown without subtotal": _bad(
+        lambda d: d["orderItems"][0]["proceeds"].update(breakdowns=[{"type": "ITEM"}]),
         "breakdowns[0].subtotal",
     ),
-    "recipient not object": (
-        _broken(lambda d: d.update(recipient="Lyon")),
-        "405-1234567-1234567",
-        "recipient",
-    ),
-    "fulfillment not object": (
-        _broken(lambda d: d.update(fulfillment="SHIPPED")),
-        "405-1234567-1234567",
-        "fulfillment",
-    ),
+    "recipient not object": _bad(lambda d: d.update(recipient="Lyon"), "recipient"),
+    "fulfillment not object": _bad(lambda d: d.update(fulfillment="SHIPPED"), "fulfillment"),
 }
 
 

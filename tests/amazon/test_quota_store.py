@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -17,6 +18,17 @@ from amzorders.ledger.quota_store import SqlBucketStore
 from amzorders.ledger.schema import metadata, quota_buckets
 
 SELLER = "A1SELLER"
+
+
+def race(count: int, worker: Callable[[threading.Barrier], None]) -> None:
+    """Runs `worker(barrier)` in `count` threads and waits for them; each waits at the barrier once set
+    up, so they contend at the same moment."""
+    barrier = threading.Barrier(count)
+    threads = [threading.Thread(target=worker, args=(barrier,)) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 @pytest.fixture
@@ -63,19 +75,14 @@ def test_concurrent_grants_never_exceed_the_burst(ledger):
     store = SqlBucketStore(ledger)
     plans = {"op": UsagePlan(0.001, 12)}
     granted: list[int] = []
-    barrier = threading.Barrier(8)
 
-    def worker() -> None:
+    def worker(barrier: threading.Barrier) -> None:
         governor = QuotaGovernor(store, clock, plans, latency_allowance=0)
         barrier.wait()
         mine = sum(governor.try_acquire(SELLER, "op") == 0.0 for _ in range(5))
         granted.append(mine)
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    race(8, worker)
     assert sum(granted) == 12  # the first insert raced too (PostgreSQL: one insert wins, others retry)
 
 
@@ -86,9 +93,8 @@ def test_contended_grants_on_the_wall_clock_stay_within_the_plan(ledger):
     store = SqlBucketStore(ledger)
     plans = {"op": UsagePlan(20.0, 5)}
     grants: list[datetime] = []
-    barrier = threading.Barrier(6)
 
-    def worker() -> None:
+    def worker(barrier: threading.Barrier) -> None:
         governor = QuotaGovernor(store, clock, plans, latency_allowance=0)
         barrier.wait()
         deadline = time.monotonic() + 1.5
@@ -99,11 +105,7 @@ def test_contended_grants_on_the_wall_clock_stay_within_the_plan(ledger):
             else:
                 time.sleep(min(wait, 0.005))
 
-    threads = [threading.Thread(target=worker) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    race(6, worker)
     grants.sort()
     elapsed = (grants[-1] - grants[0]).total_seconds()
     assert len(grants) >= 10

@@ -26,11 +26,21 @@ def test_default_plan_per_account():
     now = datetime(2026, 11, 3, 10, 2, tzinfo=UTC)
     # reconciliation at 06:00 Paris time = 05:00 UTC in November
     assert next_fire(jobs["reconcile:eu"], now).astimezone(UTC) == datetime(2026, 11, 4, 5, 0, tzinfo=UTC)
-    assert next_fire(jobs["recheck:eu"], now).astimezone(UTC) == datetime(2026, 11, 4, 2, 15, tzinfo=UTC)
-    assert next_fire(jobs["doublecheck:us"], now).astimezone(UTC) == datetime(2026, 11, 4, 2, 45, tzinfo=UTC)
+    # catch-ups spread: one slice every 3 hours, on UTC hours (the slices are cut from midnight UTC)
+    assert next_fire(jobs["recheck:eu"], now).astimezone(UTC) == datetime(2026, 11, 3, 12, 20, tzinfo=UTC)
+    assert next_fire(jobs["doublecheck:us"], now).astimezone(UTC) == datetime(2026, 11, 3, 12, 50, tzinfo=UTC)
     assert next_fire(jobs["purge_pii:*"], now).astimezone(UTC) == datetime(2026, 11, 4, 3, 30, tzinfo=UTC)
     assert jobs["import:eu"].trigger.interval == timedelta(minutes=5)
     assert jobs["pending:eu"].trigger.interval == timedelta(hours=1)
+
+
+def test_catch_ups_daily_as_the_seed_or_off():
+    daily = {j.id: j for j in plan(ScheduleConfig(timezone="Europe/Paris", catch_ups="daily"), ["eu"])}
+    now = datetime(2026, 11, 3, 10, 2, tzinfo=UTC)
+    assert next_fire(daily["recheck:eu"], now).astimezone(UTC) == datetime(2026, 11, 4, 2, 15, tzinfo=UTC)
+    assert next_fire(daily["doublecheck:eu"], now).astimezone(UTC) == datetime(2026, 11, 4, 2, 45, tzinfo=UTC)
+    off = {j.kind for j in plan(ScheduleConfig(catch_ups="off"), ["eu"])}
+    assert off == {"import", "pending", "reconcile", "purge_pii"}
 
 
 def test_reconcile_checks_yesterday_in_shop_time():

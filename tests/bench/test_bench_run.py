@@ -9,7 +9,7 @@ from bench.markdown import extract_section, replace_section
 from bench.measure import RunResult
 from bench.run import main
 
-from amzorders.simulate.hard_cases import _Builder, _fba_flow, _merchant_flow
+from amzorders.simulate.builder import ScenarioBuilder
 from bench import targets
 
 
@@ -89,11 +89,11 @@ def test_sections_written_by_one_command_survive_the_other():
 
 
 def tiny_scenario() -> dict:
-    b = _Builder(days=0.3)
-    _merchant_flow(b, timedelta(hours=1, minutes=3, seconds=7), timedelta(minutes=4), timedelta(hours=3))
-    _merchant_flow(b, timedelta(hours=1, minutes=31, seconds=2), timedelta(minutes=2), timedelta(hours=4))
-    _fba_flow(b, timedelta(hours=2, minutes=11), timedelta(hours=2, minutes=20))
-    return b.scenario()
+    b = ScenarioBuilder(days=0.3)
+    b.merchant_flow(timedelta(hours=1, minutes=3, seconds=7), timedelta(minutes=4), timedelta(hours=3))
+    b.merchant_flow(timedelta(hours=1, minutes=31, seconds=2), timedelta(minutes=2), timedelta(hours=4))
+    b.fba_flow(timedelta(hours=2, minutes=11), timedelta(hours=2, minutes=20))
+    return b.build()
 
 
 def test_the_harness_runs_both_strategies_and_writes_the_markdown(tmp_path):

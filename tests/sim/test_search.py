@@ -26,6 +26,10 @@ def _error(response) -> str:
     return body["errors"][0]["message"]
 
 
+def _updated_since_nov_1(**params) -> dict:
+    return {"lastUpdatedAfter": "2026-11-01T00:00:00Z", **params}
+
+
 NEGATIVE = {
     "neither after": ({}, "Exactly one of createdAfter and lastUpdatedAfter"),
     "both afters": (
@@ -37,7 +41,7 @@ NEGATIVE = {
         "lastUpdatedBefore cannot be combined",
     ),
     "updated after with createdBefore": (
-        {"lastUpdatedAfter": "2026-11-01T00:00:00Z", "createdBefore": "2026-11-02T00:00:00Z"},
+        _updated_since_nov_1(createdBefore="2026-11-02T00:00:00Z"),
         "createdBefore cannot be combined",
     ),
     "before earlier than after": (
@@ -49,40 +53,19 @@ NEGATIVE = {
         "must be equal to or after",
     ),
     "before within 2 minutes of now": (
-        {"lastUpdatedAfter": "2026-11-01T00:00:00Z", "lastUpdatedBefore": "2026-11-09T23:59:00Z"},
+        _updated_since_nov_1(lastUpdatedBefore="2026-11-09T23:59:00Z"),
         "at least 2 minutes before",
     ),
     "after in the future": ({"lastUpdatedAfter": "2026-11-11T00:00:00Z"}, "future"),
     "not a date": ({"createdAfter": "TEST_CASE_400"}, "ISO 8601"),
-    "unknown status": (
-        {"lastUpdatedAfter": "2026-11-01T00:00:00Z", "fulfillmentStatuses": ["Unshipped"]},
-        "fulfillmentStatuses",
-    ),
-    "unknown fulfilledBy": (
-        {"lastUpdatedAfter": "2026-11-01T00:00:00Z", "fulfilledBy": ["AFN"]},
-        "fulfilledBy",
-    ),
-    "51 marketplaces": (
-        {"lastUpdatedAfter": "2026-11-01T00:00:00Z", "marketplaceIds": [f"M{i}" for i in range(51)]},
-        "at most 50",
-    ),
-    "page size 0": (
-        {"lastUpdatedAfter": "2026-11-01T00:00:00Z", "maxResultsPerPage": "0"},
-        "between 1 and 100",
-    ),
-    "page size 101": (
-        {"lastUpdatedAfter": "2026-11-01T00:00:00Z", "maxResultsPerPage": "101"},
-        "between 1 and 100",
-    ),
-    "page size text": ({"lastUpdatedAfter": "2026-11-01T00:00:00Z", "maxResultsPerPage": "ten"}, "integer"),
-    "unknown includedData": (
-        {"lastUpdatedAfter": "2026-11-01T00:00:00Z", "includedData": ["ADDRESS"]},
-        "includedData",
-    ),
-    "garbage token": (
-        {"lastUpdatedAfter": "2026-11-01T00:00:00Z", "paginationToken": "abc.def"},
-        "paginationToken",
-    ),
+    "unknown status": (_updated_since_nov_1(fulfillmentStatuses=["Unshipped"]), "fulfillmentStatuses"),
+    "unknown fulfilledBy": (_updated_since_nov_1(fulfilledBy=["AFN"]), "fulfilledBy"),
+    "51 marketplaces": (_updated_since_nov_1(marketplaceIds=[f"M{i}" for i in range(51)]), "at most 50"),
+    "page size 0": (_updated_since_nov_1(maxResultsPerPage="0"), "between 1 and 100"),
+    "page size 101": (_updated_since_nov_1(maxResultsPerPage="101"), "between 1 and 100"),
+    "page size text": (_updated_since_nov_1(maxResultsPerPage="ten"), "integer"),
+    "unknown includedData": (_updated_since_nov_1(includedData=["ADDRESS"]), "includedData"),
+    "garbage token": (_updated_since_nov_1(paginationToken="abc.def"), "paginationToken"),
 }
 
 

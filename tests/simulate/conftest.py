@@ -36,6 +36,18 @@ def predict(scenario: Scenario) -> LegacyPrediction:
     )
 
 
+def assert_nothing_lost(report: SimulationReport) -> None:
+    """The product's promise: nothing missing, duplicated, wrong or throttled, and exit code 0."""
+    assert report.missing == []
+    assert report.duplicates == 0
+    assert report.wrong_status == []
+    assert report.cancel_not_propagated == []
+    assert report.amount_mismatch == []
+    assert report.unexpected == []
+    assert report.throttled == 0
+    assert report.exit_code == 0
+
+
 @pytest.fixture(scope="session")
 def simulated() -> Callable[[str, str], SimulationReport]:
     """`simulated(case, strategy)`: the report of a hard case, computed once per session."""

@@ -11,6 +11,8 @@ import pytest
 
 from amzorders.simulate.hard_cases import HARD_CASES
 
+from .conftest import assert_nothing_lost
+
 # Simulations of days to weeks on a shared 2-core machine: past pytest's default 300 s timeout.
 pytestmark = pytest.mark.timeout(1200)
 
@@ -31,14 +33,7 @@ LATENCY_BOUND = {
 @pytest.mark.parametrize("case", sorted(HARD_CASES))
 def test_amzorders_imports_every_hard_case_exactly_once_without_a_429(case, simulated) -> None:
     report = simulated(case, "amzorders")
-    assert report.missing == []
-    assert report.duplicates == 0
-    assert report.wrong_status == []
-    assert report.cancel_not_propagated == []
-    assert report.amount_mismatch == []
-    assert report.unexpected == []
-    assert report.throttled == 0
-    assert report.exit_code == 0
+    assert_nothing_lost(report)
     assert report.latency_s["max"] is not None and report.latency_s["max"] <= LATENCY_BOUND[case]
 
 

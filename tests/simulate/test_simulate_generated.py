@@ -12,7 +12,7 @@ from amzorders.sim.scenario import Scenario
 from amzorders.simulate.report import SimulationReport
 from amzorders.simulate.runner import SimulationOptions, run_simulation
 
-from .conftest import GRACE, predict
+from .conftest import GRACE, assert_nothing_lost, predict
 
 # Month-long simulations on a shared 2-core machine: well past pytest's default 300 s timeout.
 pytestmark = pytest.mark.timeout(1800)
@@ -29,17 +29,6 @@ def _run(per_day: int, strategy: str) -> SimulationReport:
     return run_simulation(_month(per_day), options, name=f"month-{per_day}-per-day")
 
 
-def _assert_nothing_lost(report: SimulationReport) -> None:
-    assert report.missing == []
-    assert report.duplicates == 0
-    assert report.wrong_status == []
-    assert report.cancel_not_propagated == []
-    assert report.amount_mismatch == []
-    assert report.unexpected == []
-    assert report.throttled == 0
-    assert report.exit_code == 0
-
-
 def _assert_losses_as_designed(per_day: int, report: SimulationReport) -> None:
     prediction = predict(_month(per_day))
     assert report.throttled == 0, "the prediction assumes runs Amazon did not throttle"
@@ -53,7 +42,7 @@ def _assert_losses_as_designed(per_day: int, report: SimulationReport) -> None:
 
 def test_a_month_at_100_orders_a_day_loses_nothing() -> None:
     report = _run(100, "amzorders")
-    _assert_nothing_lost(report)
+    assert_nothing_lost(report)
     assert report.orders_total == 3000
 
 
@@ -64,7 +53,7 @@ def test_the_seed_design_on_the_same_month_loses_what_its_windows_predict() -> N
 @pytest.mark.slow
 def test_a_month_at_500_orders_a_day_loses_nothing() -> None:
     report = _run(500, "amzorders")
-    _assert_nothing_lost(report)
+    assert_nothing_lost(report)
     assert report.orders_total == 15000
 
 

@@ -2,49 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
 from amzorders.shops.port import ShopOrderStatus
 from amzorders.sim.scenario import load_scenario
+from amzorders.simulate.builder import START, ScenarioBuilder
 from amzorders.simulate.truth import Presence, expected_order, expected_orders
 
-T0 = datetime(2026, 11, 2, 10, tzinfo=UTC)
+T0 = START + timedelta(hours=10)
 
 
 def _scenario(fulfilled_by: str, *statuses: tuple[float, str]) -> dict:
-    return {
-        "format": "amzorders-scenario/1",
-        "start": "2026-11-01T00:00:00Z",
-        "end": "2026-12-01T00:00:00Z",
-        "sellers": [{"seller_id": "A1", "marketplace_ids": ["A13V1IB3VIYZZH"]}],
-        "orders": [
-            {
-                "order_id": "405-0000001-0000001",
-                "seller_id": "A1",
-                "marketplace_id": "A13V1IB3VIYZZH",
-                "fulfilled_by": fulfilled_by,
-                "service_level": "STANDARD",
-                "currency": "EUR",
-                "items": [
-                    {
-                        "order_item_id": "1",
-                        "sku": "MUG-01",
-                        "asin": "B0EXAMPLE1",
-                        "title": "Mug",
-                        "quantity": 2,
-                        "unit_price": "11.90",
-                        "tax": "4.76",
-                    }
-                ],
-                "shipping_price": "4.99",
-                "shipping_tax": "1.00",
-                "timeline": [{"at": (T0 + timedelta(hours=h)).isoformat(), "status": s} for h, s in statuses],
-            }
-        ],
-    }
+    """One order of two mugs (11.90 each, tax 4.76, shipping 4.99 + 1.00); statuses at hours after T0."""
+    b = ScenarioBuilder(days=30, quantity=2)
+    b.order(fulfilled_by, [(T0 - START + timedelta(hours=h), s) for h, s in statuses])
+    return b.build()
 
 
 def _truth(fulfilled_by: str, *statuses: tuple[float, str], **kw):
@@ -111,4 +86,4 @@ def test_expected_orders_covers_every_order_lazily() -> None:
     scenario = load_scenario(_scenario("MERCHANT", (0, "PENDING"), (1, "UNSHIPPED")))
     truths = expected_orders(scenario)
     assert not isinstance(truths, list)
-    assert [t.order_id for t in truths] == ["405-0000001-0000001"]
+    assert [t.order_id for t in truths] == [scenario.orders[0].order_id]

@@ -5,108 +5,40 @@ tests/ is on sys.path (root conftest), so `ledger.order_json` is shared with tes
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+import math
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from amzorders.amazon.auth import Credentials
 from amzorders.amazon.governor import MemoryBucketStore, QuotaGovernor
-from amzorders.clock import SimClock, format_instant
+from amzorders.clock import SimClock
 from amzorders.ledger.db import open_ledger
 from amzorders.shops.builtin import BuiltinStore
 from amzorders.sim.scenario import load_scenario
 from amzorders.sim.transport import BASE_URL, TOKEN_URL, SimTransport
 from amzorders.sim.world import Marketplace
+from amzorders.simulate import builder as simulate_builder
+from amzorders.simulate.builder import START
 from amzorders.sync.engine import SyncEngine
 from amzorders.sync.settings import AccountSettings, SyncSettings
 
-START = datetime(2026, 11, 2, tzinfo=UTC)
 SELLER = "A1ENGINETEST"
 MARKETPLACE = "A13V1IB3VIYZZH"
 
 
 @dataclass
-class ScenarioBuilder:
-    """Small scenarios in the `amzorders-scenario/1` format, timelines as offsets from START."""
+class ScenarioBuilder(simulate_builder.ScenarioBuilder):
+    """The engine tests' orders: 2 mugs and 4.90 + 0.98 shipping, for seller A1ENGINETEST."""
 
-    days: float = 3
-    orders: list[dict[str, Any]] = field(default_factory=list)
-    faults: list[dict[str, Any]] = field(default_factory=list)
-    indexing_delay_s: float = 120
-
-    def order(
-        self,
-        fulfilled_by: str,
-        timeline: Iterable[tuple[timedelta, str]],
-        *,
-        indexing_delay_s: float | None = None,
-    ) -> str:
-        number = len(self.orders) + 1
-        order_id = f"171-{number:07d}-{(number * 7919) % 10_000_000:07d}"
-        spec = {
-            "order_id": order_id,
-            "seller_id": SELLER,
-            "marketplace_id": MARKETPLACE,
-            "fulfilled_by": fulfilled_by,
-            "service_level": "STANDARD",
-            "currency": "EUR",
-            "buyer": {"name": f"Client {number}", "email": f"c{number}@marketplace.amazon.fr"},
-            "recipient": {
-                "name": f"Client {number}",
-                "address_line1": f"{number} rue des Lilas",
-                "city": "Lyon",
-                "postal_code": "69003",
-                "country_code": "FR",
-            },
-            "items": [
-                {
-                    "order_item_id": f"{number:08d}1",
-                    "sku": "MUG-01",
-                    "asin": "B0EXAMPLE1",
-                    "title": "Mug",
-                    "quantity": 2,
-                    "unit_price": "11.90",
-                    "tax": "4.76",
-                }
-            ],
-            "shipping_price": "4.90",
-            "shipping_tax": "0.98",
-            "timeline": [{"at": format_instant(START + at), "status": status} for at, status in timeline],
-        }
-        if indexing_delay_s is not None:
-            spec["indexing_delay_s"] = indexing_delay_s
-        self.orders.append(spec)
-        return order_id
-
-    def fault(
-        self,
-        start: timedelta,
-        end: timedelta,
-        kind: str = "http_503",
-        operations=("searchOrders", "getOrder"),
-    ) -> None:
-        self.faults.append(
-            {
-                "from": format_instant(START + start),
-                "to": format_instant(START + end),
-                "operations": list(operations),
-                "kind": kind,
-            }
-        )
-
-    def build(self) -> dict[str, Any]:
-        return {
-            "format": "amzorders-scenario/1",
-            "start": format_instant(START),
-            "end": format_instant(START + timedelta(days=self.days)),
-            "indexing_delay_s": self.indexing_delay_s,
-            "sellers": [{"seller_id": SELLER, "marketplace_ids": [MARKETPLACE]}],
-            "orders": self.orders,
-            "faults": self.faults,
-        }
+    seller_id: str = SELLER
+    marketplace_id: str = MARKETPLACE
+    order_prefix: str = "171"
+    quantity: int = 2
+    shipping_price: str = "4.90"
+    shipping_tax: str = "0.98"
 
 
 GRAND_TOTAL = "34.44"  # 2 x 11.90 + 4.76 + 4.90 + 0.98
@@ -149,9 +81,10 @@ class World:
     def run(
         self, until: timedelta, *, every: timedelta = timedelta(minutes=5), watch_every: int = 12
     ) -> list:
-        """The product's default rhythm: import + push every 5 min, pending watch hourly."""
+        """The product's default rhythm: import + push every 5 min, pending watch hourly; a later call
+        goes on from where the clock stands (ticks on the same grid from START)."""
         summaries = []
-        tick = 0
+        tick = max(0, math.ceil((self.clock.now() - START) / every))
         while self.clock.now() < START + until:
             self.clock.advance_to(START + every * (tick + 1))
             tick += 1

@@ -3,12 +3,13 @@ moves back, never goes past what was recorded, and leaves no gap between recorde
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from amzorders.sync.cursor import Window, next_cursor, plan_window
+from amzorders.sync.cursor import Window, WindowDensity, chunks, free_overlap, next_cursor, plan_window
 
 OVERLAP = timedelta(minutes=15)
 DELAY = timedelta(minutes=2)
@@ -70,3 +71,52 @@ def test_first_run_looks_back_and_later_runs_overlap():
         first_run_lookback=LOOKBACK,
     )
     assert later == Window(cursor - OVERLAP, T0 + timedelta(minutes=3))
+
+
+# --- Window sizing: chunks and the free overlap ---------------------------------------------------------
+
+densities = st.floats(min_value=1e-9, max_value=2.0, allow_nan=False, allow_infinity=False)
+spans = st.integers(min_value=1, max_value=2 * 86400)
+
+
+@given(densities, spans)
+def test_chunks_tile_the_window_without_gap_or_overlap(rows_per_s, span_s):
+    window = Window(after=T0, before=T0 + timedelta(seconds=span_s))
+    pieces = list(chunks(window, WindowDensity(rows_per_s), page_size=100))
+    assert pieces[0].after == window.after and pieces[-1].before == window.before
+    for left, right in itertools.pairwise(pieces):
+        assert left.before == right.after
+    assert all(piece.after < piece.before for piece in pieces)
+    expected_rows = [rows_per_s * (p.before - p.after).total_seconds() for p in pieces]
+    assert all(rows <= 100 for rows in expected_rows)  # each piece is about a page, never more
+
+
+def test_unknown_density_reads_the_window_whole():
+    window = Window(after=T0, before=T0 + timedelta(days=2))
+    assert list(chunks(window, WindowDensity(), page_size=100)) == [window]
+
+
+@given(densities, st.integers(min_value=0, max_value=3600))
+def test_free_overlap_stays_between_base_and_widest_and_fits_a_page(rows_per_s, new_span_s):
+    base, widest = timedelta(minutes=2), timedelta(minutes=30)
+    new_span = timedelta(seconds=new_span_s)
+    overlap = free_overlap(WindowDensity(rows_per_s), new_span, 100, base, widest)
+    assert base <= overlap <= widest
+    if overlap > base:  # widened only while the whole window still fits in one page
+        assert rows_per_s * (new_span + overlap).total_seconds() <= 100
+
+
+def test_density_learns_from_windows():
+    density = WindowDensity()
+    assert free_overlap(density, timedelta(minutes=5), 100, timedelta(minutes=2), timedelta(minutes=30)) == (
+        timedelta(minutes=2)
+    )
+    density.learn(10, timedelta(minutes=7))  # 500 orders/day: a few rows a window
+    assert free_overlap(density, timedelta(minutes=5), 100, timedelta(minutes=2), timedelta(minutes=30)) == (
+        timedelta(minutes=30)
+    )
+    for _ in range(10):
+        density.learn(300, timedelta(minutes=7))  # a busy evening: the overlap would cost pages
+    assert free_overlap(density, timedelta(minutes=5), 100, timedelta(minutes=2), timedelta(minutes=30)) == (
+        timedelta(minutes=2)
+    )

@@ -54,17 +54,25 @@ def test_fba_order_shipped_5_days_after_purchase(make_world):
 
 def test_visibility_delay_of_15_minutes(make_world):
     b = ScenarioBuilder(days=1, indexing_delay_s=900)
-    ids = [
-        b.order(
-            "MERCHANT",
-            [(n * 7 * M + 11 * S, "PENDING"), (n * 7 * M + 3 * M, "UNSHIPPED"), (5 * H, "SHIPPED")],
-        )
+    timelines = [
+        [(n * 7 * M + 11 * S, "PENDING"), (n * 7 * M + 3 * M, "UNSHIPPED"), (5 * H, "SHIPPED")]
         for n in range(30)
     ]
+    ids = [b.order("MERCHANT", timeline) for timeline in timelines]
     world = make_world(b.build())
-    world.run(6 * H)
+    world.run(5 * H + 20 * M)
+    # Indexed 15 min late, past the 2-minute base overlap: a quiet shop's windows fit in one page, so the
+    # overlap widens for free (up to 15 min) and the first run after 5:15 sees the SHIPPED updates.
     assert [world.shop_status(i) for i in ids] == ["shipped"] * 30
     assert_no_duplicates(world)
+    # A busy shop (no free overlap) relies on the late-index sweep: 35 min behind, every 30 min.
+    b2 = ScenarioBuilder(days=1, indexing_delay_s=900)
+    busy_ids = [b2.order("MERCHANT", timeline) for timeline in timelines]
+    busy = make_world(b2.build(), settings=SyncSettings(widest_overlap=2 * M))
+    busy.run(5 * H + 40 * M)
+    assert [busy.shop_status(i) for i in busy_ids] == ["to_ship"] * 30
+    busy.run(6 * H + 5 * M)
+    assert [busy.shop_status(i) for i in busy_ids] == ["shipped"] * 30
 
 
 def test_cancellation_after_import_is_propagated_and_before_import_never_created(make_world):
@@ -131,8 +139,33 @@ def test_updates_indexed_later_than_the_overlap_are_caught_by_the_late_index_swe
     world = make_world(b.build())
     world.run(5 * H)
     assert world.shop_status(late) == "shipped"
-    # the same story without the sweep: every version, indexed 27 min late, falls behind the overlap
+    # the same story without the sweep, and a shop busy enough that no overlap is free: every version,
+    # indexed 27 min late, falls behind the 2-minute overlap
     b, late = scenario()
-    blind = make_world(b.build(), settings=SyncSettings(late_sweep_lag=None))
+    blind = make_world(b.build(), settings=SyncSettings(late_sweep_lag=None, widest_overlap=2 * M))
     blind.run(5 * H)
     assert blind.shop_status(late) is None
+
+
+def test_a_backlog_is_read_page_by_page_and_published_while_it_drains(make_world):
+    """2,500 orders paid within an hour: 25+ pages when searchOrders gives one every 3 minutes. The
+    runs read the backlog in page-sized chunks, pause rather than hold the quota, the push publishes
+    between them, and nothing is lost, doubled or throttled."""
+    b = ScenarioBuilder(days=1)
+    ids = [
+        b.order("MERCHANT", [(2 * H + n * S, "PENDING"), (2 * H + n * S + 90 * S, "UNSHIPPED")])
+        for n in range(0, 3600, 3)
+    ] + [
+        b.order("MERCHANT", [(2 * H + n * S + S, "PENDING"), (2 * H + n * S + 2 * M, "UNSHIPPED")])
+        for n in range(0, 3600, 3)
+    ]
+    world = make_world(b.build())
+    summaries = world.run(4 * H)
+    in_shop_midway = world.store.count_orders()
+    assert 0 < in_shop_midway < len(ids)  # published while the backlog drains, not all at the end
+    assert any("paused" in problem for s in summaries for problem in s.problems)
+    longest = max((s.finished_at - s.started_at for s in summaries if s.kind == "incremental"), default=td(0))
+    assert longest < 20 * M  # no run sits on the quota for the whole backlog
+    world.run(12 * H)
+    assert sorted(o.amazon_order_id for o in world.store.iter_orders()) == sorted(ids)
+    assert world.marketplace.stats.throttled == 0

@@ -167,7 +167,8 @@ ShopConfig = Annotated[BuiltinShopConfig | PrestaShopConfig, Field(discriminator
 
 
 class SyncConfig(_Section):
-    overlap_minutes: float = Field(15, ge=0)
+    overlap_minutes: float = Field(2, ge=0)
+    widest_overlap_minutes: float = Field(15, ge=0)
     visibility_delay_minutes: float = Field(2, ge=0)
     first_run_lookback_days: float = Field(1, gt=0)
     pending_watch_after_minutes: float = Field(60, gt=0)
@@ -191,6 +192,10 @@ class ScheduleConfig(_Section):
     timezone: str = "UTC"
     import_every_minutes: float = Field(5, gt=0)
     pending_watch_every_minutes: float = Field(60, gt=0)
+    # The seed's catch-up passes: "spread" runs each every 3 hours over an 8th of its window, on quota the
+    # incremental import does not need; "daily" runs the whole window at recheck_at / doublecheck_at, as
+    # the seed's crons did; "off" leaves them to the cron URLs and the CLI.
+    catch_ups: Literal["spread", "daily", "off"] = "spread"
     recheck_at: str = "03:15"
     doublecheck_at: str = "03:45"
     reconcile_at: str = "06:00"

@@ -1,10 +1,11 @@
 """The operator's actions, shared by the CLI, the cron URLs, the dashboard and the scheduler.
 
 `Operator.run(kind, account)` fetches from Amazon (incremental, pending watch, recheck or doublecheck) and
-then pushes due orders to the shop; `reconcile` checks a day. A run already going on for an account in
-this process is answered `busy` at once (other processes are stopped by the engine's lock in the
-database). After each run the operator raises the alerts the issue asks for: orders failed past their
-retries, reconciliation leaving something unrepaired, Amazon refusing the credentials.
+then pushes due orders to the shop; `reconcile` checks a day. A run of the same pass (the catch-ups
+count as one) already going on for an account in this process is answered `busy` at once (other
+processes are stopped by the engine's lock in the database). After each run the operator raises the
+alerts the issue asks for: orders failed past their retries, reconciliation leaving something
+unrepaired, Amazon refusing the credentials.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import logging
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date
+from functools import partial
 from typing import Any
 
 import httpx
@@ -25,55 +26,17 @@ from amzorders.app import exit_codes, views
 from amzorders.app.alerts import Alerter
 from amzorders.app.metrics import Metrics
 from amzorders.app.wiring import Runtime
-from amzorders.clock import format_instant
 from amzorders.ledger.orders import OrderBook
+from amzorders.sync.summary import RunSummary
 
 log = logging.getLogger(__name__)
 
 FETCH_KINDS = ("import", "pending", "recheck", "doublecheck")
-_COUNTS = ("pages", "api_calls", "orders_seen", "created", "updated", "cancelled", "failed", "parked")
+# Passes that exclude each other in this process (the rest may overlap: every write is idempotent).
+_LOCK_FAMILY = {"recheck": "catch-up", "doublecheck": "catch-up"}
 
 
-@dataclass(slots=True)
-class RunResult:
-    """One pass for one account, as the CLI, the cron URLs and the dashboard report it."""
-
-    kind: str
-    account: str
-    outcome: str  # ok | busy | error | refused | unavailable
-    started_at: datetime
-    finished_at: datetime
-    pages: int = 0
-    api_calls: int = 0
-    orders_seen: int = 0
-    created: int = 0
-    updated: int = 0
-    cancelled: int = 0
-    failed: int = 0
-    parked: int = 0
-    error: str | None = None
-
-    @classmethod
-    def from_summary(cls, summary: Any) -> RunResult:
-        counts = {k: int(getattr(summary, k, 0) or 0) for k in _COUNTS}
-        return cls(
-            kind=str(summary.kind),
-            account=summary.account,
-            outcome=str(summary.outcome),
-            started_at=summary.started_at,
-            finished_at=summary.finished_at or summary.started_at,
-            error=getattr(summary, "error", None),
-            **counts,
-        )
-
-    def as_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["started_at"] = format_instant(self.started_at)
-        data["finished_at"] = format_instant(self.finished_at)
-        return data
-
-
-def exit_code_for(results: Sequence[RunResult], *, unrepaired: int = 0) -> int:
+def exit_code_for(results: Sequence[RunSummary], *, unrepaired: int = 0) -> int:
     """The most serious outcome decides: refused (3) > unavailable (4) > error/incomplete (1) > busy (5)."""
     outcomes = {r.outcome for r in results}
     if "refused" in outcomes:
@@ -110,26 +73,29 @@ class Operator:
     def accounts(self, only: str | None = None) -> list[str]:
         return [self.runtime.config.account(only).name] if only else self.runtime.account_names
 
-    def _lock(self, account: str) -> threading.Lock:
+    def _lock(self, account: str, kind: str) -> threading.Lock:
+        """One lock per account and pass family: a catch-up or a reconciliation running here never makes
+        the incremental import of the same account `busy` (the engine's ledger locks say the same)."""
         with self._locks_guard:
-            return self._locks[account]
+            return self._locks[f"{account}/{_LOCK_FAMILY.get(kind, kind)}"]
 
-    def run(self, kind: str, account: str) -> list[RunResult]:
-        """Fetch (`kind`) then push to the shop, for one account; `[busy]` when already running here."""
+    def run(self, kind: str, account: str, *, sliced: bool = False) -> list[RunSummary]:
+        """Fetch (`kind`) then push to the shop, for one account; `[busy]` when already running here.
+        `sliced`: a catch-up reads only the current slice of its window (what the scheduler runs)."""
         if kind not in FETCH_KINDS:
             raise ValueError(f"unknown run kind {kind!r}: one of {', '.join(FETCH_KINDS)}")
-        lock = self._lock(account)
+        lock = self._lock(account, kind)
         if not lock.acquire(blocking=False):
             now = self.clock.now()
-            return [RunResult(kind, account, "busy", now, now, error="a run is already in progress")]
+            return [RunSummary(kind, account, now, now, outcome="busy", error="a run is already in progress")]
         try:
             engine = self.runtime.engine_for(account)
             settings = self.runtime.accounts[account]
             fetch: Callable[[Any], Any] = {
                 "import": engine.import_incremental,
                 "pending": engine.watch_pending,
-                "recheck": engine.recheck,
-                "doublecheck": engine.doublecheck,
+                "recheck": partial(engine.recheck, sliced=sliced),
+                "doublecheck": partial(engine.doublecheck, sliced=sliced),
             }[kind]
             stats = engine.client(settings).stats
             calls_before, throttled_before = dict(stats.calls), stats.throttled
@@ -147,18 +113,23 @@ class Operator:
         self._alert_failed(account)
         return results
 
-    def run_all(self, kind: str, only: str | None = None) -> list[RunResult]:
+    def run_all(self, kind: str, only: str | None = None) -> list[RunSummary]:
         return [r for account in self.accounts(only) for r in self.run(kind, account)]
 
-    def _guard(self, kind: str, account: str, call: Callable[[], Any]) -> RunResult:
+    def _guard(self, kind: str, account: str, call: Callable[[], Any]) -> RunSummary:
         """Run one engine pass; an error is classified (refused credentials, unreachable) and alerted."""
         started = self.clock.now()
         try:
-            result = RunResult.from_summary(call())
+            result: RunSummary = call()
         except Exception as exc:  # the engine reports trouble in the summary; this is a bug, still reported
             log.exception("%s for %s failed", kind, account)
-            result = RunResult(
-                kind, account, "error", started, self.clock.now(), error=f"{type(exc).__name__}: {exc}"
+            result = RunSummary(
+                kind,
+                account,
+                started,
+                self.clock.now(),
+                outcome="error",
+                error=f"{type(exc).__name__}: {exc}",
             )
         if result.outcome == "error" and kind != "push":
             verdict = self.check_credentials(account)
@@ -199,12 +170,13 @@ class Operator:
 
     # --------------------------------------------------------------------------------- reconcile
 
-    def reconcile(self, day: date, account: str) -> Any:
-        """Reconcile one day for one account; returns the engine's report (alerts when unrepaired)."""
-        lock = self._lock(account)
+    def reconcile(self, day: date, account: str, *, spare_quota: bool = False) -> Any:
+        """Reconcile one day for one account; returns the engine's report (alerts when unrepaired).
+        `spare_quota` (the scheduler's run): stop early rather than wait for the incremental's quota."""
+        lock = self._lock(account, "reconcile")
         with lock:
             engine = self.runtime.engine_for(account)
-            report = engine.reconcile(self.runtime.accounts[account], day)
+            report = engine.reconcile(self.runtime.accounts[account], day, spare_quota=spare_quota)
         left = unrepaired_ids(report)
         if left and self.alerter:
             self.alerter.reconciliation_unrepaired(account, day.isoformat(), left)
@@ -218,7 +190,7 @@ class Operator:
         if row is None:
             raise LookupError(f"no order {amazon_order_id} in the ledger")
         OrderBook(self.runtime.ledger).retry(row.account, amazon_order_id, at=self.clock.now())
-        lock = self._lock(row.account)
+        lock = self._lock(row.account, "push")
         with lock:
             engine = self.runtime.engine_for(row.account)
             self._guard("push", row.account, lambda: engine.push_to_shop(self.runtime.accounts[row.account]))

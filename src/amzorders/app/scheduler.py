@@ -1,10 +1,12 @@
 """The built-in schedule, so that `amzorders serve` alone is a complete deployment.
 
 Per account: incremental import every 5 minutes (the quota governor paces it), pending watch hourly,
-recheck and doublecheck daily, reconciliation of yesterday daily at 06:00 shop time; and once a day for
-the deployment, buyer data older than the retention is purged from the ledger. APScheduler runs
-the jobs in one process; each job calls the same `Operator` method as the CLI and the cron URLs, so an
-overlapping cron trigger finds the account busy instead of doing the work twice. `coalesce` and
+recheck and doublecheck every 3 hours over a slice of their window (or daily, or not at all: see
+`ScheduleConfig.catch_ups`), reconciliation of yesterday daily at 06:00 shop time; and once a day for
+the deployment, buyer data older than the retention is purged from the ledger. The safety nets (catch-up
+slices, reconciliation) run on quota the incremental import does not need. APScheduler runs the jobs in
+one process; each job calls the same `Operator` method as the CLI and the cron URLs, so an overlapping
+cron trigger of the same pass finds it busy instead of doing the work twice. `coalesce` and
 `max_instances=1` keep a slow run from piling up behind itself.
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -22,6 +24,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from amzorders.app.config import ScheduleConfig
+from amzorders.sync.settings import SyncSettings
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +63,7 @@ def plan(schedule: ScheduleConfig, accounts: Sequence[str]) -> list[PlannedJob]:
                 account,
                 IntervalTrigger(seconds=schedule.pending_watch_every_minutes * 60, timezone=zone),
             ),
-            PlannedJob(f"{RECHECK}:{account}", RECHECK, account, daily("recheck_at")),
-            PlannedJob(f"{DOUBLECHECK}:{account}", DOUBLECHECK, account, daily("doublecheck_at")),
+            *_catch_ups(schedule, account, daily),
             PlannedJob(f"{RECONCILE}:{account}", RECONCILE, account, daily("reconcile_at")),
         ]
     at = schedule.time_of("purge_pii_at")
@@ -74,6 +76,22 @@ def plan(schedule: ScheduleConfig, accounts: Sequence[str]) -> list[PlannedJob]:
         )
     )
     return jobs
+
+
+def _catch_ups(schedule: ScheduleConfig, account: str, daily: Callable[[str], CronTrigger]):
+    """recheck and doublecheck as `schedule.catch_ups` says (spread: one slice every 3 h, UTC hours, as
+    the slices are cut from midnight UTC: see `amzorders.sync.passes.catch_up`)."""
+    if schedule.catch_ups == "off":
+        return []
+    if schedule.catch_ups == "daily":
+        triggers = {RECHECK: daily("recheck_at"), DOUBLECHECK: daily("doublecheck_at")}
+    else:
+        every = 24 // SyncSettings().catch_up_slices
+        triggers = {
+            RECHECK: CronTrigger(hour=f"*/{every}", minute=20, timezone=UTC),
+            DOUBLECHECK: CronTrigger(hour=f"*/{every}", minute=50, timezone=UTC),
+        }
+    return [PlannedJob(f"{kind}:{account}", kind, account, trigger) for kind, trigger in triggers.items()]
 
 
 def yesterday(now: datetime, tz: str):

@@ -88,79 +88,58 @@ def env_name(*parts: str) -> str:
     return "AMZORDERS_" + "__".join(cleaned)
 
 
+# Optional secrets of the server and the alerts: (config section, setting); each is read from
+# `<section>.<setting>_file` or the variable AMZORDERS_<SECTION>__<SETTING>, and is the `Secrets` field
+# of the setting's name.
+_OPTIONAL_SECRETS = (
+    ("server", "cron_token"),
+    ("server", "dashboard_password"),
+    ("server", "session_secret"),
+    ("alerts", "smtp_password"),
+)
+
+
 def resolve_secrets(config: Any, source: str, env: dict[str, str]) -> dict[str, Any]:
     """Every secret an `AppConfig` needs, as the fields of its `Secrets` (simulator defaults included)."""
 
-    def file(p: Path | None) -> Path | None:
-        return None if p is None else config.resolve(p)
-
-    amazon = config.amazon
-    secrets: dict[str, Any] = dict(
-        client_secret=resolve_secret(
-            env_var="AMZORDERS_AMAZON__CLIENT_SECRET",
-            file=file(amazon.client_secret_file),
+    def secret(
+        key: str, path: Path | None, *, env_var: str | None = None, required: bool = False
+    ) -> SecretStr | None:
+        return resolve_secret(
+            env_var=env_var or env_name(*key.split(".")),
+            file=None if path is None else config.resolve(path),
             source=source,
-            key="amazon.client_secret",
-            required=not amazon.is_simulator,
+            key=key,
+            required=required,
             environ=env,
         )
-        or (SecretStr("sim-secret") if amazon.is_simulator else None),
+
+    amazon = config.amazon
+    client_secret = secret(
+        "amazon.client_secret", amazon.client_secret_file, required=not amazon.is_simulator
+    )
+    secrets: dict[str, Any] = dict(
+        client_secret=client_secret or (SecretStr("sim-secret") if amazon.is_simulator else None),
         refresh_tokens={},
         shop_keys={},
     )
     for i, account in enumerate(config.accounts):
-        token = resolve_secret(
+        token = secret(
+            f"accounts[{i}].refresh_token",
+            account.refresh_token_file,
             env_var=env_name("REFRESH_TOKEN", account.name),
-            file=file(account.refresh_token_file),
-            source=source,
-            key=f"accounts[{i}].refresh_token",
             required=not amazon.is_simulator,
-            environ=env,
         )
         secrets["refresh_tokens"][account.name] = token or SecretStr(f"Atzr|sim-{account.seller_id}")
     for name, shop in config.shops.items():
         if getattr(shop, "type", None) == "prestashop":
-            key = resolve_secret(
-                env_var=env_name("SHOP_KEY", name),
-                file=file(shop.api_key_file),
-                source=source,
-                key=f"shops.{name}.api_key",
-                required=True,
-                environ=env,
+            key = secret(
+                f"shops.{name}.api_key", shop.api_key_file, env_var=env_name("SHOP_KEY", name), required=True
             )
             assert key is not None
             secrets["shop_keys"][name] = key
-    server = config.server
-    secrets["cron_token"] = resolve_secret(
-        env_var="AMZORDERS_SERVER__CRON_TOKEN",
-        file=file(server.cron_token_file),
-        source=source,
-        key="server.cron_token",
-        required=False,
-        environ=env,
-    )
-    secrets["dashboard_password"] = resolve_secret(
-        env_var="AMZORDERS_SERVER__DASHBOARD_PASSWORD",
-        file=file(server.dashboard_password_file),
-        source=source,
-        key="server.dashboard_password",
-        required=False,
-        environ=env,
-    )
-    secrets["session_secret"] = resolve_secret(
-        env_var="AMZORDERS_SERVER__SESSION_SECRET",
-        file=file(server.session_secret_file),
-        source=source,
-        key="server.session_secret",
-        required=False,
-        environ=env,
-    )
-    secrets["smtp_password"] = resolve_secret(
-        env_var="AMZORDERS_ALERTS__SMTP_PASSWORD",
-        file=file(config.alerts.smtp_password_file),
-        source=source,
-        key="alerts.smtp_password",
-        required=False,
-        environ=env,
-    )
+    for section, setting in _OPTIONAL_SECRETS:
+        secrets[setting] = secret(
+            f"{section}.{setting}", getattr(getattr(config, section), f"{setting}_file")
+        )
     return secrets

@@ -34,13 +34,15 @@ class Service:
     threads: list[Any] = field(default_factory=list)
 
     def run_job(self, kind: str, account: str) -> object:
-        """What the scheduler calls: a fetch pass, or reconciliation of yesterday (shop time)."""
+        """What the scheduler calls: a fetch pass (catch-ups as sliced as the schedule says), or the
+        reconciliation of yesterday (shop time); both safety nets on spare quota."""
         if kind == PURGE_PII:
             return sum(engine.purge_pii() for engine in self.runtime.engines.values())
+        schedule = self.runtime.config.schedule
         if kind == RECONCILE:
-            tz = self.runtime.config.schedule.timezone
-            return self.operator.reconcile(yesterday(self.operator.clock.now(), tz), account)
-        return self.operator.run(kind, account)
+            day = yesterday(self.operator.clock.now(), schedule.timezone)
+            return self.operator.reconcile(day, account, spare_quota=True)
+        return self.operator.run(kind, account, sliced=schedule.catch_ups == "spread")
 
     def start_scheduler(self) -> None:
         config = self.runtime.config

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, and_, func, select
 
 from amzorders.ledger import schema as t
+from amzorders.ledger.bookkeeping import StoredReport
 
 PENDING_STATUSES = ("PENDING", "PENDING_AVAILABILITY")
 STUCK_STATES = ("failed", "parked")
@@ -221,17 +222,9 @@ def order_events(engine: Engine, amazon_order_id: str, account: str) -> list[dic
         ]
 
 
-@dataclass(frozen=True, slots=True)
-class ReportRow:
-    account: str
-    day: date
-    created_at: datetime
-    problems: int
-    unrepaired: int
-    report: dict[str, Any]
-
-
-def recent_reports(engine: Engine, limit: int = 10) -> list[ReportRow]:
+def recent_reports(engine: Engine, limit: int = 10) -> list[StoredReport]:
+    """The latest reconciliation reports; a report whose JSON cannot be read shows as empty (the dashboard
+    must still load)."""
     r = t.reconciliation_reports.c
     query = select(t.reconciliation_reports).order_by(r.created_at.desc(), r.id.desc()).limit(limit)
     with engine.connect() as conn:
@@ -242,7 +235,9 @@ def recent_reports(engine: Engine, limit: int = 10) -> list[ReportRow]:
             report = json.loads(row.report)
         except ValueError:
             report = {}
-        out.append(ReportRow(row.account, row.day, row.created_at, row.problems, row.unrepaired, report))
+        out.append(
+            StoredReport(row.id, row.account, row.day, row.created_at, row.problems, row.unrepaired, report)
+        )
     return out
 
 

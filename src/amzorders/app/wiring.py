@@ -76,6 +76,7 @@ def sync_settings(sync: SyncConfig) -> SyncSettings:
 
     return SyncSettings(
         overlap=timedelta(minutes=sync.overlap_minutes),
+        widest_overlap=timedelta(minutes=max(sync.widest_overlap_minutes, sync.overlap_minutes)),
         visibility_delay=timedelta(minutes=sync.visibility_delay_minutes),
         first_run_lookback=timedelta(days=sync.first_run_lookback_days),
         pending_watch_after=timedelta(minutes=sync.pending_watch_after_minutes),

@@ -7,8 +7,9 @@ Works in chunks of ids so a month of orders is never held twice in memory, and t
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from itertools import islice
+from typing import Any
 
 from amzorders.money import Money
 from amzorders.shops.port import ShopOrder, ShopOrderStatus
@@ -23,6 +24,8 @@ CHUNK = 1000
 
 @dataclass(slots=True)
 class Audit:
+    """What the shop holds compared with the truth; `SimulationReport` carries these fields too."""
+
     orders_total: int = 0
     orders_expected: int = 0
     imported: int = 0
@@ -31,8 +34,12 @@ class Audit:
     wrong_status: list[str] = field(default_factory=list)
     amount_mismatch: list[str] = field(default_factory=list)
     cancel_not_propagated: list[str] = field(default_factory=list)
-    unexpected: list[str] = field(default_factory=list)
-    latencies: list[float] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)  # in the shop though never importable
+    latencies: list[float] = field(default_factory=list)  # seconds from importable to created
+
+    def findings(self) -> dict[str, Any]:
+        """The fields as keyword arguments (for a `SimulationReport`)."""
+        return {f.name: getattr(self, f.name) for f in fields(Audit)}
 
 
 def audit_shop(

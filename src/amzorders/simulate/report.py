@@ -20,6 +20,8 @@ from rich.table import Table
 
 from amzorders.app import exit_codes
 
+from .audit import Audit
+
 REPORT_FORMAT = "amzorders-simulation-report/1"
 
 
@@ -40,32 +42,28 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-@dataclass(slots=True)
-class SimulationReport:
+@dataclass(slots=True, kw_only=True)
+class SimulationReport(Audit):
+    """The audit's findings (`Audit`: counts, ids and latencies) and what the run cost."""
+
     strategy: str
     scenario: str
-    orders_total: int = 0
-    orders_expected: int = 0
-    imported: int = 0
-    missing: list[str] = field(default_factory=list)
-    duplicates: int = 0
-    wrong_status: list[str] = field(default_factory=list)
-    amount_mismatch: list[str] = field(default_factory=list)
-    cancel_not_propagated: list[str] = field(default_factory=list)
     api_calls: dict[str, int] = field(default_factory=lambda: {"searchOrders": 0, "getOrder": 0, "token": 0})
     throttled: int = 0
-    latency_s: dict[str, float | None] = field(default_factory=lambda: percentiles(()))
     wall_s: float = 0.0
     peak_rss_mb: float = 0.0
     # Extra detail (additive keys).
     cpu_s: float = 0.0  # process CPU time: wall time on a busy machine overstates the cost
-    unexpected: list[str] = field(default_factory=list)  # in the shop though never importable
     runs: dict[str, dict[str, int]] = field(default_factory=dict)  # job -> outcome -> count
     shop: str = "builtin"
     start: str = ""
     end: str = ""
     grace_s: float = 0.0
     virtual_s: float = 0.0
+
+    @property
+    def latency_s(self) -> dict[str, float | None]:
+        return percentiles(self.latencies)
 
     @property
     def ok(self) -> bool:

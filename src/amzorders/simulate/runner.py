@@ -3,9 +3,10 @@
 Everything is in-process: the client talks to the marketplace through `SimTransport`, the importer writes
 a real ledger (a temporary SQLite file unless a URL is given) and a real shop. The product runs on its
 default schedule (incremental import then push every 5 minutes, pending watch hourly, recheck and
-doublecheck daily, reconciliation daily at 06:00); the loop jumps the clock from one due job to the next,
-and the quota governor's waits move the same clock. After the scenario's end plus a grace period, the
-shop is compared with the ground truth (`truth`) and a `SimulationReport` comes out.
+doublecheck every 3 hours over a slice of their window, reconciliation daily at 06:00); the loop jumps the
+clock from one due job to the next, and the quota governor's waits move the same clock. After the
+scenario's end plus a grace period, the shop is compared with the ground truth (`truth`) and a
+`SimulationReport` comes out.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from amzorders.sync.settings import AccountSettings, SyncSettings
 from .audit import audit_shop
 from .legacy_design import LegacySettings
 from .legacy_window import LegacyWindowImporter, NoPacing
-from .report import SimulationReport, peak_rss_mb, percentiles
+from .report import SimulationReport, peak_rss_mb
 from .schedule import Every, Job, daily_at, run_schedule
 from .shops import RecordingShop, ShopContext, SimulationSetupError, make_shop
 from .truth import expected_orders
@@ -52,8 +53,6 @@ class ProductSchedule:
 
     incremental: timedelta = timedelta(minutes=5)
     pending_watch: timedelta = timedelta(hours=1)
-    recheck_at: time = time(3, 0)
-    doublecheck_at: time = time(3, 30)
     reconcile_at: time = time(6, 0)
 
 
@@ -127,6 +126,8 @@ def _simulate(scenario: Scenario, options: SimulationOptions, label: str, url: s
             scenario, horizon, fba_import_at_unshipped=options.sync.fba_import_at_unshipped
         )
         audit = audit_shop(truth, inventory, recorder.created_at)
+        # An order the shop was asked to create twice counts even if the shop kept only one.
+        audit.duplicates = max(audit.duplicates, recorder.second_orders)
     finally:
         ledger.dispose()
     stats = marketplace.stats
@@ -136,22 +137,13 @@ def _simulate(scenario: Scenario, options: SimulationOptions, label: str, url: s
     return SimulationReport(
         strategy=options.strategy,
         scenario=label,
-        orders_total=audit.orders_total,
-        orders_expected=audit.orders_expected,
-        imported=audit.imported,
-        missing=audit.missing,
-        duplicates=max(audit.duplicates, recorder.second_orders),
-        wrong_status=audit.wrong_status,
-        amount_mismatch=audit.amount_mismatch,
-        cancel_not_propagated=audit.cancel_not_propagated,
+        **audit.findings(),
         api_calls={
             "searchOrders": calls["searchOrders"],
             "getOrder": calls["getOrder"],
             "token": stats.token_calls,
         },
         throttled=stats.throttled,
-        latency_s=percentiles(audit.latencies),
-        unexpected=audit.unexpected,
         runs={job: dict(outcomes) for job, outcomes in tally.items()},
         shop=options.shop,
         start=format_instant(scenario.start),
@@ -218,15 +210,15 @@ def _amzorders_jobs(scenario, options, ledger, shop, clock, transport):
     plan = options.schedule
 
     def reconcile_yesterday(account: AccountSettings) -> object:
-        return engine.reconcile(account, (clock.now() - timedelta(days=1)).date())
+        return engine.reconcile(account, (clock.now() - timedelta(days=1)).date(), spare_quota=True)
 
     # In this order when due at the same instant: the push follows the import it publishes.
     passes = [
         ("incremental", Every(plan.incremental), engine.import_incremental),
         ("push", Every(plan.incremental), engine.push_to_shop),
         ("pending-watch", Every(plan.pending_watch), engine.watch_pending),
-        ("recheck", daily_at(plan.recheck_at), engine.recheck),
-        ("doublecheck", daily_at(plan.doublecheck_at), engine.doublecheck),
+        ("recheck", Every(options.sync.catch_up_every), partial(engine.recheck, sliced=True)),
+        ("doublecheck", Every(options.sync.catch_up_every), partial(engine.doublecheck, sliced=True)),
         ("reconcile", daily_at(plan.reconcile_at), reconcile_yesterday),
     ]
     jobs = [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from amzorders.clock import Clock
 from amzorders.ledger.bookkeeping import Bookkeeping
 from amzorders.ledger.orders import Known, OrderBook, RecordResult, SnapshotPlan
 from amzorders.shops.port import Shop
+from amzorders.sync.cursor import WindowDensity
 from amzorders.sync.rules import plan_snapshot
 from amzorders.sync.settings import AccountSettings, SyncSettings
 from amzorders.sync.summary import RunSummary
@@ -39,6 +40,8 @@ class PassContext:
     lock_holder: str
     summary: RunSummary
     lock_refreshed_at: datetime | None = None  # when the lock was taken or last extended
+    # What the account's recent incremental windows held (sizes the next ones); kept by the engine.
+    density: WindowDensity = field(default_factory=WindowDensity)
 
     @property
     def client(self) -> OrdersClient:

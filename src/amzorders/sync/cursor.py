@@ -8,6 +8,7 @@ search index lags behind its order updates; re-reading is free (the ledger ignor
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -38,3 +39,62 @@ def next_cursor(current: datetime | None, window: Window, server_before: datetim
     """Where the cursor goes once `window` is fully recorded: the server's bound, never backwards."""
     reached = server_before if server_before is not None else window.before
     return reached if current is None else max(current, reached)
+
+
+# --- Sizing windows by what they hold ------------------------------------------------------------------
+#
+# searchOrders costs a call per page whatever the page holds, at 0.0056 calls/s. What a window costs is
+# therefore pages, not minutes: a longer overlap is free while the whole window still fits in one page
+# (low volume), and a long backlog is best read in chunks of about a page each (high volume), so that
+# every call is nearly full and the cursor moves after each one.
+
+PAGE_FILL = 0.8  # aim under a full page: the estimate is an average, and a spill costs a call
+_LONGEST = timedelta(days=365)  # what a nearly empty history says a page holds, at most
+
+
+@dataclass(slots=True)
+class WindowDensity:
+    """Rows per second of lastUpdatedTime in recent incremental windows (an exponential average)."""
+
+    rows_per_s: float | None = None
+
+    def learn(self, rows: int, span: timedelta) -> None:
+        seconds = span.total_seconds()
+        if seconds <= 0:
+            return
+        observed = rows / seconds
+        self.rows_per_s = observed if self.rows_per_s is None else (self.rows_per_s + observed) / 2
+
+    def span_for(self, rows: float) -> timedelta | None:
+        """How much lastUpdatedTime holds about `rows` rows (None until something was learnt)."""
+        if self.rows_per_s is None:
+            return None
+        if self.rows_per_s <= 0:
+            return _LONGEST
+        return timedelta(seconds=min(rows / self.rows_per_s, _LONGEST.total_seconds()))
+
+
+def free_overlap(
+    density: WindowDensity, new_span: timedelta, page_size: int, base: timedelta, widest: timedelta
+) -> timedelta:
+    """The longest overlap (between `base` and `widest`) that keeps the window within one page: the
+    re-read is then paid by a call the run makes anyway, and late-indexed updates are caught early."""
+    fits = density.span_for(PAGE_FILL * page_size)
+    if fits is None:
+        return base
+    return max(base, min(widest, fits - new_span))
+
+
+def chunks(window: Window, density: WindowDensity, page_size: int) -> Iterator[Window]:
+    """`window` cut into consecutive pieces of about one page each (whole when it fits in one); lazily,
+    as a run usually stops long before the end of a big backlog."""
+    piece = density.span_for(PAGE_FILL * page_size)
+    if piece is None or window.before - window.after <= piece:
+        yield window
+        return
+    piece = max(piece, timedelta(seconds=1))
+    start = window.after
+    while start < window.before:
+        end = min(start + piece, window.before)
+        yield Window(after=start, before=end)
+        start = end

@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 
@@ -27,6 +28,7 @@ from amzorders.ledger.orders import OrderBook
 from amzorders.shops.port import Shop
 from amzorders.sync import passes
 from amzorders.sync.context import PassContext
+from amzorders.sync.cursor import WindowDensity
 from amzorders.sync.push import push
 from amzorders.sync.reconcile import ReconciliationReport, reconcile
 from amzorders.sync.settings import AccountSettings, SyncSettings
@@ -76,6 +78,7 @@ class SyncEngine:
         self.orders = OrderBook(ledger)
         self.books = Bookkeeping(ledger)
         self._clients: dict[str, OrdersClient] = {}
+        self._density: dict[str, WindowDensity] = defaultdict(WindowDensity)
         self._registered: set[str] = set()
 
     # --- The passes -----------------------------------------------------------------------------------
@@ -89,11 +92,15 @@ class SyncEngine:
         due = passes.pending_watch_due(self.orders, settings, self.settings, self.clock.now())
         return self._run("pending_watch", settings, passes.watch_pending, worth_running=due)
 
-    def recheck(self, account: AccountRef) -> RunSummary:
-        return self._run("recheck", account, lambda ctx: passes.catch_up(ctx, kind="recheck"))
+    def recheck(self, account: AccountRef, *, sliced: bool = False) -> RunSummary:
+        """The seed's `&recheck=1`; `sliced`: the scheduler's hourly share of it (see `passes.catch_up`)."""
+        return self._run("recheck", account, lambda ctx: passes.catch_up(ctx, kind="recheck", sliced=sliced))
 
-    def doublecheck(self, account: AccountRef) -> RunSummary:
-        return self._run("doublecheck", account, lambda ctx: passes.catch_up(ctx, kind="doublecheck"))
+    def doublecheck(self, account: AccountRef, *, sliced: bool = False) -> RunSummary:
+        """The seed's `&doublecheck=1`; `sliced` as for `recheck`."""
+        return self._run(
+            "doublecheck", account, lambda ctx: passes.catch_up(ctx, kind="doublecheck", sliced=sliced)
+        )
 
     def push_to_shop(self, account: AccountRef) -> RunSummary:
         """Create, update and cancel the account's due shop orders (failures retried with backoff)."""
@@ -102,12 +109,18 @@ class SyncEngine:
             "push", settings, push, worth_running=self.orders.has_due(settings.name, self.clock.now())
         )
 
-    def reconcile(self, account: AccountRef, day: date | None = None) -> ReconciliationReport:
-        """Compare Amazon's orders created on `day` (default yesterday) with ledger and shop; repair."""
+    def reconcile(
+        self, account: AccountRef, day: date | None = None, *, spare_quota: bool = False
+    ) -> ReconciliationReport:
+        """Compare Amazon's orders created on `day` (default yesterday) with ledger and shop; repair.
+        `spare_quota` (the scheduler's daily run): stop early rather than wait for quota the incremental
+        import needs; the report then says it is partial."""
         day = day or (self.clock.now() - timedelta(days=1)).date()
         settings = self._account(account)
         report = ReconciliationReport(account=settings.name, day=day, checked_at=self.clock.now())
-        summary = self._run("reconcile", settings, lambda ctx: reconcile(ctx, day, report))
+        summary = self._run(
+            "reconcile", settings, lambda ctx: reconcile(ctx, day, report, spare_quota=spare_quota)
+        )
         if not summary.ok:
             report.error = summary.error or summary.outcome
         report.report_id = self.books.save_report(
@@ -217,6 +230,7 @@ class SyncEngine:
             lock_holder=holder,
             lock_refreshed_at=now,
             summary=summary,
+            density=self._density[settings.name],
         )
         try:
             body(ctx)

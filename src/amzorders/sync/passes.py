@@ -6,7 +6,7 @@ orders is `push`'s job, so a shop outage never holds the cursor back.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from amzorders.amazon.client import SearchQuery
 from amzorders.amazon.constants import GET_ORDER, SEARCH_ORDERS, FulfilledBy, FulfillmentStatus
@@ -14,43 +14,96 @@ from amzorders.amazon.errors import NotFound
 from amzorders.amazon.governor import Priority
 from amzorders.ledger.bookkeeping import INCREMENTAL, LATE_SWEEP
 from amzorders.sync.context import PassContext
-from amzorders.sync.cursor import Window, next_cursor, plan_window
+from amzorders.sync.cursor import Window, chunks, free_overlap, next_cursor, plan_window
 from amzorders.sync.rules import PENDING_STATUSES
 
 
 def incremental(ctx: PassContext) -> None:
-    """Search by lastUpdatedTime from the cursor; advance it only once the whole window is recorded.
-    Then, about hourly, the late-index sweep (below)."""
+    """Search by lastUpdatedTime from the cursor; the cursor moves as each piece of the window is recorded.
+
+    The window's overlap is as long as it can be for free (see `cursor.free_overlap`); a window that
+    holds more than a page is read in page-sized chunks, and the run stops between two chunks rather
+    than wait long for quota, so that `push` publishes what came in and the next run goes on from the
+    cursor. Then the late-index sweep (below), when it is due.
+    """
     account, settings, summary = ctx.account, ctx.settings, ctx.summary
-    group = account.marketplace_group
-    cursors = ctx.books.cursors(account.name, group)
+    cursors = ctx.books.cursors(account.name, account.marketplace_group)
+    statuses = _incremental_statuses(ctx)
+    cursor, now = cursors[INCREMENTAL], ctx.clock.now()
+    density = ctx.density
+    overlap = settings.overlap
+    if cursor is not None and not statuses:  # no overlap for free while the quota is tight
+        new_span = now - settings.visibility_delay - cursor
+        overlap = free_overlap(
+            density, new_span, settings.max_results_per_page, settings.overlap, settings.widest_overlap
+        )
     window = plan_window(
-        cursors[INCREMENTAL],
-        ctx.clock.now(),
-        overlap=settings.overlap,
+        cursor,
+        now,
+        overlap=overlap,
         visibility_delay=settings.visibility_delay,
         first_run_lookback=settings.first_run_lookback,
     )
     if window is not None:
         summary.window = (window.after, window.before)
-        reached = _search_window(ctx, INCREMENTAL, cursors[INCREMENTAL], window, Priority.INCREMENTAL)
+        reached = cursor
+        for number, piece in enumerate(chunks(window, density, settings.max_results_per_page)):
+            if number and _should_pause(ctx, settings.incremental_max_wait_s, reached):
+                break
+            seen_before = summary.orders_seen
+            reached = _search_window(
+                ctx, INCREMENTAL, reached, piece, Priority.INCREMENTAL, statuses=statuses
+            )
+            density.learn(summary.orders_seen - seen_before, piece.before - piece.after)
         summary.window = (window.after, reached)
     if settings.late_sweep_lag is not None:
         late_index_sweep(ctx, cursors[LATE_SWEEP])
 
 
+def _should_pause(ctx: PassContext, max_wait_s: float, reached: datetime | None) -> bool:
+    wait = ctx.governor.wait_time(ctx.account.seller_id, SEARCH_ORDERS, priority=Priority.INCREMENTAL)
+    if wait <= max_wait_s:
+        return False
+    behind = format_span(ctx.clock.now() - reached) if reached is not None else "?"
+    ctx.summary.problems.append(f"paused {behind} behind: the next page would wait {wait:.0f} s for quota")
+    return True
+
+
+def _incremental_statuses(ctx: PassContext) -> tuple[str, ...]:
+    """Wait for the first page's token *before* planning the window, then choose the statuses to ask.
+
+    Waiting first makes a starved run cover everything up to the moment it may call, so that under
+    quota pressure the pages fill up instead of the calls multiplying. When the bucket is nearly empty
+    the query also leaves PENDING out (see `SyncSettings.skip_pending_below_tokens`).
+    """
+    seller, threshold = ctx.account.seller_id, ctx.settings.skip_pending_below_tokens
+    wait = ctx.governor.wait_time(seller, SEARCH_ORDERS, priority=Priority.INCREMENTAL)
+    if wait > 0:
+        ctx.clock.sleep(wait)
+    if threshold is None or ctx.governor.tokens_left(seller, SEARCH_ORDERS) >= threshold:
+        return ()
+    ctx.summary.problems.append("quota pressure: PENDING orders left to the next update and the safety nets")
+    return IMPORTANT_STATUSES
+
+
+# Every status but PENDING: what the incremental asks for under quota pressure.
+IMPORTANT_STATUSES = tuple(status.value for status in FulfillmentStatus if status not in PENDING_STATUSES)
+
+
 def late_index_sweep(ctx: PassContext, late: datetime | None) -> None:
-    """Re-read, once, the updates of an hour that ended `late_sweep_lag` ago.
+    """Re-read, once, the updates up to `late_sweep_lag` ago, in chunks, on spare quota.
 
     Amazon's search index sometimes shows an update 10-30 minutes late, past the cursor's overlap; that
-    version would otherwise only come back through a catch-up pass, and a MERCHANT order's SHIPPED never
-    does. The sweep has its own cursor (`sweep_cursors`), reads each update one more time at CATCH_UP
-    priority, and is skipped (not lost: its cursor waits) when the quota is needed elsewhere.
+    version would otherwise only come back through a safety net, and a MERCHANT order's SHIPPED never
+    does. The sweep has its own cursor (`sweep_cursors`) and reads each update one more time at CATCH_UP
+    priority, at most `LATE_SWEEP_CHUNK` of updates a run, and only while no page would wait long for
+    quota. Under quota pressure it falls behind instead of skipping anything (skipping would lose the
+    late versions); it catches up when the shop is quiet.
     """
     account, settings = ctx.account, ctx.settings
     end = ctx.clock.now() - settings.late_sweep_lag
-    if late is None:
-        with ctx.orders.engine.begin() as conn:  # the first run starts the sweep from here
+    if late is None:  # the first run starts the sweep from here
+        with ctx.orders.engine.begin() as conn:
             ctx.books.advance_cursor(
                 conn,
                 account.name,
@@ -63,28 +116,48 @@ def late_index_sweep(ctx: PassContext, late: datetime | None) -> None:
         return
     if end - late < settings.late_sweep_every:
         return
-    wait = ctx.governor.wait_time(account.seller_id, SEARCH_ORDERS, priority=Priority.CATCH_UP)
-    if wait > settings.catch_up_max_wait_s:
+    window = Window(after=late - settings.overlap, before=min(end, late + LATE_SWEEP_CHUNK))
+    reached = _search_window(
+        ctx, LATE_SWEEP, late, window, Priority.CATCH_UP, max_wait_s=settings.spare_quota_max_wait_s
+    )
+    if reached == late:
+        behind = format_span(ctx.clock.now() - late)
         ctx.summary.problems.append(
-            f"late-index sweep postponed: quota kept for the incremental ({wait:.0f} s)"
+            f"late-index sweep postponed ({behind} behind): quota kept for the import"
         )
-        return
-    window = Window(after=late - settings.overlap, before=end)
-    _search_window(ctx, LATE_SWEEP, late, window, Priority.CATCH_UP)
 
 
-def _search_window(ctx: PassContext, kind: str, cursor: datetime | None, window: Window, priority: Priority):
-    """Record every page of a lastUpdatedTime window; the cursor of `kind` moves with the last page."""
+LATE_SWEEP_CHUNK = timedelta(hours=2)  # a run's share of a sweep that fell behind
+
+
+def format_span(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+def _search_window(
+    ctx: PassContext,
+    kind: str,
+    cursor: datetime | None,
+    window: Window,
+    priority: Priority,
+    *,
+    statuses: tuple[str, ...] = (),
+    max_wait_s: float | None = None,
+):
+    """Record every page of a lastUpdatedTime window; the cursor of `kind` moves with the last page.
+    With `max_wait_s`, give up (the cursor stays) before a page that would wait longer for quota."""
     account = ctx.account
     query = SearchQuery(
         marketplace_ids=account.marketplace_ids,
         last_updated_after=window.after,
         last_updated_before=window.before,
+        fulfillment_statuses=statuses,
         max_results_per_page=ctx.settings.max_results_per_page,
     )
     server_before = None
     reached = cursor
-    for page in ctx.client.search_orders(query, priority=priority):
+    for page in _Patient(ctx, ctx.client.search_orders(query, priority=priority), priority, max_wait_s):
         server_before = page.last_updated_before or server_before
         ctx.summary.pages += 1
         if page.next_token is None:
@@ -108,9 +181,46 @@ def _search_window(ctx: PassContext, kind: str, cursor: datetime | None, window:
     return reached
 
 
-def catch_up(ctx: PassContext, *, kind: str) -> None:
+class _Patient:
+    """Iterate the pages until the next one would wait more than `max_wait_s` for a searchOrders token
+    (then `stopped` is True); None: wait as long as the governor says."""
+
+    def __init__(self, ctx: PassContext, pages, priority: Priority, max_wait_s: float | None) -> None:
+        self.ctx, self.pages, self.priority, self.max_wait_s = ctx, pages, priority, max_wait_s
+        self.stopped = False
+
+    def __iter__(self):
+        ctx = self.ctx
+        try:
+            while True:
+                if self.max_wait_s is not None:
+                    wait = ctx.governor.wait_time(
+                        ctx.account.seller_id, SEARCH_ORDERS, priority=self.priority
+                    )
+                    if wait > self.max_wait_s:
+                        ctx.summary.problems.append(
+                            f"stopped after {ctx.summary.pages} page(s): the next would wait {wait:.0f} s "
+                            "for quota kept for the incremental import"
+                        )
+                        self.stopped = True
+                        return
+                page = next(self.pages, None)
+                if page is None:
+                    return
+                yield page
+        finally:
+            self.pages.close()
+
+
+def catch_up(ctx: PassContext, *, kind: str, sliced: bool = False) -> None:
     """The seed's safety nets, by creation time, at CATCH_UP priority (they never starve the incremental):
-    recheck = AMAZON orders SHIPPED created 15 d..2 d ago; doublecheck = MERCHANT UNSHIPPED 7 d..1 d ago."""
+    recheck = AMAZON orders SHIPPED created 15 d..2 d ago; doublecheck = MERCHANT UNSHIPPED 7 d..1 d ago.
+
+    `sliced` (what the scheduler runs, every `catch_up_every`): only the current slice of the window as
+    it stood at midnight UTC, on spare quota. The day's slices cover what one run at midnight would, spread
+    so that no run waits for quota or holds a page token long; an explicit run (cron URL, CLI) reads
+    the whole window at once, as the seed's cron did.
+    """
     settings = ctx.settings
     if kind == "recheck":
         oldest, youngest = settings.recheck_window
@@ -121,8 +231,13 @@ def catch_up(ctx: PassContext, *, kind: str) -> None:
     else:
         raise ValueError(f"unknown catch-up pass {kind!r}: use recheck or doublecheck")
     now = ctx.clock.now()
-    created_after = now - oldest
-    created_before = min(now - youngest, now - settings.visibility_delay)
+    if sliced:
+        created_after, created_before = catch_up_slice(now, oldest, youngest, settings.catch_up_slices)
+        max_wait_s = settings.spare_quota_max_wait_s
+    else:
+        created_after, created_before = now - oldest, now - youngest
+        max_wait_s = settings.catch_up_max_wait_s
+    created_before = min(created_before, now - settings.visibility_delay)
     ctx.summary.window = (created_after, created_before)
     search_created(
         ctx,
@@ -130,8 +245,19 @@ def catch_up(ctx: PassContext, *, kind: str) -> None:
         created_before,
         fulfilled_by=fulfilled_by,
         statuses=statuses,
-        max_wait_s=settings.catch_up_max_wait_s,
+        max_wait_s=max_wait_s,
     )
+
+
+def catch_up_slice(
+    now: datetime, oldest: timedelta, youngest: timedelta, slices: int
+) -> tuple[datetime, datetime]:
+    """The creation-time slice a scheduled catch-up reads at `now`: slice k (k = the part of the UTC day
+    elapsed, in `slices` parts) of the window [midnight - oldest, midnight - youngest]."""
+    midnight = datetime.combine(now.date(), time(0), tzinfo=UTC)
+    part = min(int((now - midnight) / (timedelta(days=1) / slices)), slices - 1)
+    start, span = midnight - oldest, oldest - youngest
+    return start + span * part / slices, start + span * (part + 1) / slices
 
 
 def search_created(
@@ -157,28 +283,15 @@ def search_created(
         fulfilled_by=fulfilled_by,
         max_results_per_page=ctx.settings.max_results_per_page,
     )
-    pages = ctx.client.search_orders(query, priority=Priority.CATCH_UP)
-    try:
-        while True:
-            if max_wait_s is not None:
-                wait = ctx.governor.wait_time(
-                    ctx.account.seller_id, SEARCH_ORDERS, priority=Priority.CATCH_UP
-                )
-                if wait > max_wait_s:
-                    ctx.summary.problems.append(
-                        f"stopped after {ctx.summary.pages} page(s): the next would wait {wait:.0f} s "
-                        "for quota kept for the incremental import"
-                    )
-                    return False
-            page = next(pages, None)
-            if page is None:
-                return True
-            ctx.summary.pages += 1
-            ctx.record(page.orders)
-            if on_page is not None:
-                on_page(page.orders)
-    finally:
-        pages.close()
+    pages = _Patient(
+        ctx, ctx.client.search_orders(query, priority=Priority.CATCH_UP), Priority.CATCH_UP, max_wait_s
+    )
+    for page in pages:
+        ctx.summary.pages += 1
+        ctx.record(page.orders)
+        if on_page is not None:
+            on_page(page.orders)
+    return not pages.stopped
 
 
 def pending_watch_due(orders, account, settings, now) -> bool:
@@ -196,7 +309,9 @@ def pending_watch_due(orders, account, settings, now) -> bool:
 
 def recheck_interval(pending_for: timedelta, settings) -> timedelta:
     """How long before a still-PENDING order is read again: a quarter of its time in PENDING, between
-    `pending_watch_after` and `pending_watch_max_interval` (an order held 20 days costs 4 reads a day)."""
+    `pending_watch_after` and `pending_watch_max_interval` (an order held 20 days costs 12 reads a day;
+    the incremental sees it clear anyway, the watch is for the update the index missed). Under getOrder
+    pressure the watch reads fewer: it never waits long for a token."""
     return min(max(pending_for / 4, settings.pending_watch_after), settings.pending_watch_max_interval)
 
 

@@ -49,6 +49,7 @@ class ReconciliationReport:
     discrepancies: list[Discrepancy] = field(default_factory=list)
     report_id: int | None = None
     error: str | None = None  # the comparison could not finish (Amazon unreachable...)
+    partial: str | None = None  # why only part of the day was listed (quota kept for the incremental)
 
     @property
     def unrepaired(self) -> list[Discrepancy]:
@@ -75,7 +76,9 @@ class _Seen:
     grand_total: Money | None
 
 
-def reconcile(ctx: PassContext, day: date, report: ReconciliationReport) -> None:
+def reconcile(
+    ctx: PassContext, day: date, report: ReconciliationReport, *, spare_quota: bool = False
+) -> None:
     start = datetime.combine(day, time(0), tzinfo=UTC)
     end = min(start + timedelta(days=1), ctx.clock.now() - ctx.settings.visibility_delay)
     seen: dict[str, _Seen] = {}
@@ -91,7 +94,11 @@ def reconcile(ctx: PassContext, day: date, report: ReconciliationReport) -> None
                 order.order_id, order.fulfillment_status, order.fulfilled_by, order.grand_total
             )
 
-    search_created(ctx, start, end, on_page=collect)
+    max_wait_s = ctx.settings.spare_quota_max_wait_s if spare_quota else None
+    if not search_created(ctx, start, end, on_page=collect, max_wait_s=max_wait_s):
+        report.partial = (
+            f"only {len(seen)} order(s) listed: searchOrders quota kept for the incremental import"
+        )
     ctx.summary.window = (start, end)
     report.amazon_orders = len(seen) + sum(1 for d in report.discrepancies if d.kind == UNREADABLE)
     ledger = ctx.orders.by_amazon_ids(ctx.account.name, list(seen))

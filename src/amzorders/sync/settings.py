@@ -11,23 +11,42 @@ from amzorders.amazon.auth import Credentials
 @dataclass(frozen=True, slots=True)
 class SyncSettings:
     # Incremental import: lastUpdatedAfter = cursor - overlap; lastUpdatedBefore = now - visibility_delay.
-    overlap: timedelta = timedelta(minutes=15)
+    # The base overlap absorbs clock jitter around Amazon's 2-minute visibility delay: updates indexed
+    # later are the late-index sweep's job. Every minute of overlap is read again on every run, and
+    # searchOrders calls are the scarcest thing the product has (0.0056 calls/s).
+    overlap: timedelta = timedelta(minutes=2)
+    # ... and as long as this while the whole window still fits in one page (it then costs no call).
+    widest_overlap: timedelta = timedelta(minutes=15)
+    # A run reads a backlog in page-sized chunks and stops between two rather than wait longer than this
+    # for quota (the push runs, the next run goes on from the cursor).
+    incremental_max_wait_s: float = 60.0
     visibility_delay: timedelta = timedelta(minutes=2)  # Amazon refuses a *Before bound closer to now
     first_run_lookback: timedelta = timedelta(days=1)
     max_results_per_page: int = 100
-    # Late-index sweep: about every `late_sweep_every`, re-read the updates of the hour that ended
-    # `late_sweep_lag` ago (catches search-index delays up to the lag); None disables it.
-    late_sweep_lag: timedelta | None = timedelta(hours=1)
-    late_sweep_every: timedelta = timedelta(hours=1)
+    # Under quota pressure (fewer searchOrders tokens than this once the run's token is there) the
+    # incremental leaves PENDING orders out of its query: they are never importable, their next update
+    # brings them back, and the safety nets still list them. None: always read them.
+    skip_pending_below_tokens: float | None = 4.0
+    # Late-index sweep: every `late_sweep_every`, re-read (on spare quota) the updates up to
+    # `late_sweep_lag` ago: catches search-index delays up to the lag. None disables it. Each query costs
+    # a call even when empty: at 0.0056 calls/s (484 a day) a 10-minute cadence would eat 30 % of them.
+    late_sweep_lag: timedelta | None = timedelta(minutes=35)
+    late_sweep_every: timedelta = timedelta(minutes=30)
     # Pending watch: PENDING orders not seen to move for this long are re-read with getOrder.
     pending_watch_after: timedelta = timedelta(hours=1)
     pending_watch_max_per_run: int = 20
-    pending_watch_max_interval: timedelta = timedelta(hours=2)  # re-reads space out as an order stays PENDING
+    # Re-reads space out as an order stays PENDING (see `passes.recheck_interval`).
+    pending_watch_max_interval: timedelta = timedelta(hours=2)
     pending_watch_max_wait_s: float = 60.0  # never wait longer than this for a getOrder token
     # Catch-up passes (the seed's recheck and doublecheck), as ages of createdTime.
     recheck_window: tuple[timedelta, timedelta] = (timedelta(days=15), timedelta(days=2))
     doublecheck_window: tuple[timedelta, timedelta] = (timedelta(days=7), timedelta(days=1))
-    catch_up_max_wait_s: float = 600.0  # a catch-up pass stops rather than wait longer for quota
+    catch_up_max_wait_s: float = 600.0  # an explicit catch-up run stops rather than wait longer for quota
+    # The safety nets the scheduler runs by itself (catch-up slices, late sweep, reconciliation) live on
+    # spare quota: they stop rather than wait longer than this, and never hold the incremental back.
+    spare_quota_max_wait_s: float = 30.0
+    catch_up_slices: int = 8  # scheduled catch-ups: every 3 h, each over an 8th of the day's window
+
     # Rules.
     fba_import_at_unshipped: bool = False
     # Pushing to the shop.
@@ -43,6 +62,11 @@ class SyncSettings:
         """Exponential backoff after `attempts` failures: base, 2 x base, 4 x base ... capped."""
         exponent = min(max(attempts - 1, 0), 30)
         return min(self.retry_base * (2**exponent), self.retry_max)
+
+    @property
+    def catch_up_every(self) -> timedelta:
+        """How often the scheduler runs each catch-up pass (one slice a run)."""
+        return timedelta(days=1) / self.catch_up_slices
 
 
 @dataclass(frozen=True, slots=True)

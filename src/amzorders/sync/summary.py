@@ -1,10 +1,19 @@
-"""`RunSummary`: what one pass did, recorded in the ledger's `runs` table and returned to the caller."""
+"""`RunSummary`: what one pass did, recorded in the ledger's `runs` table and returned to the caller.
+
+The engine fills it; the operator (app/operations.py) hands the same object to the CLI, the cron URLs and
+the dashboard, after classifying an Amazon error as `refused` or `unavailable`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
+
+from amzorders.clock import format_instant
+
+# What `as_json` reports, in this order (the instants go between `outcome` and the counts).
+_COUNTS = ("pages", "api_calls", "orders_seen", "created", "updated", "cancelled", "failed", "parked")
 
 
 @dataclass(slots=True)
@@ -24,7 +33,7 @@ class RunSummary:
     cancelled: int = 0
     failed: int = 0
     parked: int = 0
-    outcome: str = "ok"  # ok | busy | error
+    outcome: str = "ok"  # ok | busy | error; the operator may turn an error into refused | unavailable
     error: str | None = None
     problems: list[str] = field(default_factory=list)  # per-order issues (unreadable JSON, shop refusals)
 
@@ -42,6 +51,19 @@ class RunSummary:
         data = asdict(self)
         data["duration_s"] = self.duration_s
         return data
+
+    def as_json(self) -> dict[str, Any]:
+        """The run as `--json` and the cron URLs report it: counts and instants, without the window and
+        the per-order problems (those are in the ledger's `runs` row)."""
+        return {
+            "kind": self.kind,
+            "account": self.account,
+            "outcome": self.outcome,
+            "started_at": format_instant(self.started_at),
+            "finished_at": format_instant(self.finished_at or self.started_at),
+            **{name: getattr(self, name) for name in _COUNTS},
+            "error": self.error,
+        }
 
     def ledger_values(self) -> dict[str, Any]:
         """The columns of the `runs` row."""

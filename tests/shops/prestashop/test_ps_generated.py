@@ -32,12 +32,11 @@ def test_generated_orders_land_with_amazons_totals(fake_server, fake_shop):
     for sku in sorted({line.sku for d in drafts for line in d.lines}):
         if not fake_shop.products(reference=sku):
             fake_shop.add_product(sku, sku, Decimal("10.00"), quantity=100_000)
-    # The fake taxes group 1 at 20 % for every country and does not serve tax_rules: say so, as a
-    # merchant whose key cannot read tax rules would (Amazon charged 19 % in Germany, 0 % to US buyers...).
+    # No tax_rates in the mapping: the adapter reads the shop's tax rules, as on a real shop (group 1 taxes
+    # European countries at 20 % and the US not at all, whatever Amazon charged: 19 % in Germany...).
     mapping = PrestaShopMapping(
         shop_name="sim",
         marketplaces={mp: MarketplaceMapping(language=1) for mp in MARKETPLACES.values()},
-        tax_rates={1: {"*": Decimal(20)}},
     )
     with PrestaShopShop.connect(fake_server.url, fake_shop.api_key, mapping) as shop:
         created = {d.amazon_order_id: shop.create_order(d) for d in drafts}

@@ -1,10 +1,13 @@
 """The same checks against the fake and, when PRESTASHOP_URL and PRESTASHOP_KEY are set, a real shop.
 
 The live run needs a throw-away PrestaShop 8.2 test shop with its demo data (product `demo_13` "Mug Today
-is a good day" at 11.90 excl. 20 % tax, the free carrier "Click and collect", Spain needing a DNI), mail
+is a good day" at 11.90 excl. tax, tax rules group 1 with a 20 % rule for European countries and none for
+the US), France, Spain and the United States active, the documented prerequisites (docs/prestashop.md: a
+free, active carrier "Amazon" and a shipping product `AMAZON-SHIPPING` on tax rules group 1), mail
 disabled, and a webservice key allowed on the resources used. It creates real orders there. Optional:
-PRESTASHOP_SKU (default demo_13), PRESTASHOP_CARRIER (default "Click and collect"),
-PRESTASHOP_SHIPPING_SKU (a product carrying shipping charges; without it shipping is not exercised).
+PRESTASHOP_SKU (default demo_13), PRESTASHOP_CARRIER (default "Amazon"; a free carrier that is *not*
+the shop's cheapest-first choice, so that the test proves `delivery_option` pins it),
+PRESTASHOP_SHIPPING_SKU (default AMAZON-SHIPPING; empty: shipping is not exercised).
 """
 
 from __future__ import annotations
@@ -12,19 +15,23 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from ps_helpers import ES, FR, draft, line
 
-from amzorders.shops.port import PostalAddress, ShopOrderStatus, UnknownSku
+from amzorders.shops.port import OrderRejected, PostalAddress, ShopOrderStatus, UnknownSku
 from amzorders.shops.prestashop import MappingError, MarketplaceMapping, PrestaShopMapping, PrestaShopShop
+from amzorders.shops.prestashop.client import filter_value
 from amzorders.shops.prestashop.errors import ResourceNotFound
+from amzorders.shops.prestashop.plan import TotalMismatch
 
 LIVE_URL, LIVE_KEY = os.environ.get("PRESTASHOP_URL"), os.environ.get("PRESTASHOP_KEY")
 SKU = os.environ.get("PRESTASHOP_SKU", "demo_13")
-CARRIER = os.environ.get("PRESTASHOP_CARRIER", "Click and collect")
-SHIPPING_SKU = os.environ.get("PRESTASHOP_SHIPPING_SKU", "")
+CARRIER = os.environ.get("PRESTASHOP_CARRIER", "Amazon")
+SHIPPING_SKU = os.environ.get("PRESTASHOP_SHIPPING_SKU", "AMAZON-SHIPPING")
 
 
 def demo_mapping(**overrides) -> PrestaShopMapping:
@@ -38,6 +45,13 @@ def demo_mapping(**overrides) -> PrestaShopMapping:
         },
     }
     return PrestaShopMapping(**{**fields, **overrides})
+
+
+@dataclass(frozen=True)
+class Target:
+    url: str
+    key: str
+    fake: Any = None  # the FakePrestaShop behind `url`, None for a real shop
 
 
 @pytest.fixture(
@@ -54,26 +68,27 @@ def demo_mapping(**overrides) -> PrestaShopMapping:
         ),
     ]
 )
-def target(request) -> Iterator[tuple[str, str]]:
-    """(url, key) of the shop under test."""
+def target(request) -> Iterator[Target]:
+    """The shop under test."""
     if request.param == "live":
-        yield LIVE_URL, LIVE_KEY
+        yield Target(LIVE_URL or "", LIVE_KEY or "")
         return
     from amzorders.sim.prestashop import FakePrestaShop, serve_fake_prestashop
 
-    shop = FakePrestaShop()
+    fake = FakePrestaShop()
+    fake.add_carrier(CARRIER)
     if SHIPPING_SKU:
-        shop.add_product(SHIPPING_SKU, "Shipping", Decimal(0))
-    server = serve_fake_prestashop(shop)
+        fake.add_product(SHIPPING_SKU, "Shipping", Decimal(0), quantity=10**6)
+    server = serve_fake_prestashop(fake)
     try:
-        yield server.url, shop.api_key
+        yield Target(server.url, fake.api_key, fake)
     finally:
         server.stop()
 
 
 @pytest.fixture
 def shop(target) -> Iterator[PrestaShopShop]:
-    with PrestaShopShop.connect(*target, demo_mapping()) as connected:
+    with PrestaShopShop.connect(target.url, target.key, demo_mapping()) as connected:
         yield connected
 
 
@@ -93,7 +108,10 @@ def test_order_total_equals_amazons_and_state_is_remote_payment(shop):
     assert Decimal(stored["total_paid"]) == order.total.amount == Decimal("59.97")
     assert int(stored["current_state"]) == shop.catalog.ws_payment_state
     assert stored["payment"] == "Amazon"
-    assert int(stored["id_carrier"]) == shop.catalog.resolve("eu", FR).default_carrier  # delivery_option held
+    # The real shop ignores the cart's and the order's id_carrier and takes the cheapest carrier (1 "Click
+    # and collect") unless the cart's delivery_option names one: the mapped carrier proves it was held.
+    assert int(stored["id_carrier"]) == shop.catalog.resolve("eu", FR).default_carrier
+    assert stored["gift_message"] == f"Amazon order {order.amazon_order_id}"  # copied from the cart
 
 
 def test_rerun_and_lookup_find_the_same_order(shop):
@@ -142,6 +160,92 @@ def test_names_and_spanish_address_are_accepted(shop):
     assert saved["dni"] and saved["lastname"] == "Dupont"
 
 
+def test_fba_order_gives_the_stock_back(shop):
+    product = shop.products.find(SKU, "product_reference")
+    before = stock_of(shop, product.id_product)
+    created = shop.create_order(
+        draft(mug(), order_id=unique_id(), fulfilled_by="AMAZON", status=ShopOrderStatus.SHIPPED)
+    )
+    assert created.status == ShopOrderStatus.SHIPPED
+    assert stock_of(shop, product.id_product) == before
+
+
+def test_shipping_charge_is_a_line_on_a_free_carrier(shop):
+    if not SHIPPING_SKU:
+        pytest.skip("PRESTASHOP_SHIPPING_SKU is empty: no shipping product in this shop")
+    order = draft(mug(), order_id=unique_id(), shipping="4.99", shipping_tax="1.00")
+    created = shop.create_order(order)
+    stored = shop.client.get("orders", created.reference)
+    assert Decimal(stored["total_paid"]) == order.total.amount == Decimal("20.27")
+    assert Decimal(stored["total_shipping"]) == 0
+    rows = {r["product_reference"]: r for r in stored["associations"]["order_rows"]}
+    assert set(rows) == {SKU, SHIPPING_SKU}
+    assert Decimal(rows[SHIPPING_SKU]["unit_price_tax_incl"]) == Decimal("5.99")
+
+
+def test_taxes_follow_the_shops_rule_for_the_delivery_country(shop):
+    # Group 1 has no rule for the US: PrestaShop charges no tax there, and the total is still Amazon's.
+    us = PostalAddress(
+        name="John Smith", line1="1 Main St", city="New York", postal_code="10001", country_code="US"
+    )
+    created = shop.create_order(draft(line(SKU, 2, "11.90", "0.00"), order_id=unique_id(), address=us))
+    stored = shop.client.get("orders", created.reference)
+    assert Decimal(stored["total_paid"]) == Decimal("23.80") == Decimal(stored["total_paid_tax_excl"])
+    # Amazon charged Spain's 21 %, the shop's rule says 20 %: the buyer's total is Amazon's all the same.
+    es = PostalAddress(
+        name="Ana Garcia", line1="Calle Mayor 5", city="Madrid", postal_code="28001", country_code="ES"
+    )
+    order = draft(line(SKU, 1, "11.90", "2.50"), order_id=unique_id(), marketplace=ES, address=es)
+    stored = shop.client.get("orders", shop.create_order(order).reference)
+    assert Decimal(stored["total_paid"]) == Decimal("14.40")
+    assert int(stored["current_state"]) == shop.catalog.ws_payment_state
+
+
+def test_a_wrong_mapped_rate_lands_in_payment_error_and_is_reported(target):
+    mapping = demo_mapping(tax_rates={1: {"*": "10"}})  # the shop applies 20 %: its total differs
+    with PrestaShopShop.connect(target.url, target.key, mapping) as shop:
+        order = draft(mug(), order_id=unique_id())
+        with pytest.raises(TotalMismatch, match=r"is in 8 .* where Amazon's is 14.28"):
+            shop.create_order(order)
+        found = shop.find_by_amazon_id(order.amazon_order_id)
+        assert found is not None and found.total.amount != Decimal("14.28")
+        assert int(shop.client.get("orders", found.reference)["current_state"]) == shop.catalog.error_state
+        with pytest.raises(TotalMismatch):  # a rerun finds the same order and reports it again
+            shop.create_order(order)
+        with pytest.raises(OrderRejected, match="fix its totals by hand"):
+            shop.set_status(found.reference, ShopOrderStatus.SHIPPED)  # never a second payment line
+
+
+def test_an_inactive_delivery_country_is_refused_before_any_write(target):
+    if target.fake is not None:
+        target.fake.set_country_active("DE", False)  # the fake seeds every country active
+    with PrestaShopShop.connect(target.url, target.key, demo_mapping()) as shop:
+        inactive = [c for c in shop.catalog.countries.values() if not c.active]
+        if not inactive:
+            pytest.skip("every country of this shop is active")
+        iso = inactive[0].iso_code
+        address = PostalAddress(
+            name="Jean Dupont", line1="1 Street", city="City", postal_code="10115", country_code=iso
+        )
+        order = draft(mug(), order_id=unique_id(), address=address)
+        with pytest.raises(OrderRejected, match=f"delivery country {iso} is not active"):
+            shop.create_order(order)
+        assert shop.find_by_amazon_id(order.amazon_order_id) is None
+        customers = shop.client.list(
+            "customers", fields=["id"], filters={"email": filter_value(order.buyer_email)}
+        )
+        assert customers == []
+
+
+def stock_of(shop: PrestaShopShop, id_product: int) -> int:
+    rows = shop.client.list(
+        "stock_availables",
+        fields=["id", "id_product", "id_product_attribute", "quantity"],
+        filters={"id_product": filter_value(id_product), "id_product_attribute": "[0]"},
+    )
+    return int(rows[0]["quantity"])
+
+
 def test_unknown_sku_is_parked(shop):
     with pytest.raises(UnknownSku, match="unknown SKU NO-SUCH-SKU-42 in shop live-test"):
         shop.create_order(draft(line("NO-SUCH-SKU-42", 1, "10.00", "2.00"), order_id=unique_id()))
@@ -149,7 +253,9 @@ def test_unknown_sku_is_parked(shop):
 
 def test_missing_payment_module_is_a_start_up_error(target):
     with pytest.raises(MappingError, match="payment_module"):
-        PrestaShopShop.connect(*target, demo_mapping(payment_module="amzorders_no_such_module"))
+        PrestaShopShop.connect(
+            target.url, target.key, demo_mapping(payment_module="amzorders_no_such_module")
+        )
 
 
 def test_webservice_contract(shop):

@@ -28,12 +28,13 @@ from amzorders.app.commands.common import (
     out,
     print_json,
 )
-from amzorders.app.operations import Operator, RunResult, exit_code_for, unrepaired_ids
+from amzorders.app.operations import Operator, exit_code_for, unrepaired_ids
 from amzorders.app.scheduler import yesterday
 from amzorders.app.web.present import age
+from amzorders.sync.summary import RunSummary
 
 
-def runs_table(results: list[RunResult], title: str = "Runs") -> Table:
+def runs_table(results: list[RunSummary], title: str = "Runs") -> Table:
     table = Table(title=title, title_justify="left")
     for name in ("account", "pass", "outcome", "seen", "created", "updated", "cancelled", "failed", "parked"):
         table.add_column(name, justify="right" if name not in ("account", "pass", "outcome") else "left")
@@ -52,7 +53,7 @@ def runs_table(results: list[RunResult], title: str = "Runs") -> Table:
             str(r.failed),
             str(r.parked),
             str(r.api_calls),
-            f"{(r.finished_at - r.started_at).total_seconds():.1f}s",
+            f"{r.duration_s:.1f}s",
         )
     return table
 
@@ -71,8 +72,8 @@ def progress(quiet: bool) -> Progress:
     )
 
 
-def run_passes(operator: Operator, kinds: list[str], account: str | None, quiet: bool) -> list[RunResult]:
-    results: list[RunResult] = []
+def run_passes(operator: Operator, kinds: list[str], account: str | None, quiet: bool) -> list[RunSummary]:
+    results: list[RunSummary] = []
     work = [(name, kind) for name in operator.accounts(account) for kind in kinds]
     with progress(quiet) as bar:
         task = bar.add_task("import", total=len(work))

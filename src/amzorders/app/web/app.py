@@ -22,9 +22,10 @@ from fastapi.templating import Jinja2Templates
 from amzorders.app import views
 from amzorders.app.health import Check
 from amzorders.app.metrics import CONTENT_TYPE, Metrics
-from amzorders.app.operations import Operator, RunResult, unrepaired_ids
+from amzorders.app.operations import Operator, unrepaired_ids
 from amzorders.app.web import present
 from amzorders.app.web.auth import COOKIE, LoginThrottle, SessionSigner, same
+from amzorders.sync.summary import RunSummary
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -42,7 +43,7 @@ class WebSettings:
     secure_cookies: bool = False
 
 
-def cron_summary(results: list[RunResult]) -> tuple[int, dict[str, Any]]:
+def cron_summary(results: list[RunSummary]) -> tuple[int, dict[str, Any]]:
     """HTTP status and JSON body of a cron trigger: 200 when done or busy, 5xx when it could not run."""
     outcomes = {r.outcome for r in results}
     status = 200

@@ -9,7 +9,8 @@ currency, a payment module that is not installed, not active or not a payment mo
 PrestaShop's webservice has no `modules` resource, so the payment module is checked the way PrestaShop
 itself would use it: a `POST /api/orders` naming the module on a cart that cannot be ordered (an id far
 beyond any real cart). PrestaShop instantiates the module first (an unknown or non-payment module is a PHP
-fatal: HTTP 500 with an empty body; an inactive one dies with "Fatal error"), then refuses the cart with
+fatal: HTTP 500 with an empty body; one disabled for the shop dies with the text/html "Error processing
+order. Payment module is not active.", checked on a live 8.2.1), then refuses the cart with
 "Cart cannot be loaded or an order has already been placed using this cart". Only that last answer means
 the module is usable; nothing is created either way.
 """
@@ -30,6 +31,7 @@ from amzorders.shops.prestashop.payloads import order_fields
 log = logging.getLogger(__name__)
 
 PROBE_CART_ID = 4294967295  # the largest isUnsignedId: no shop has this cart
+COUNTRY_FIELDS = ["id", "iso_code", "need_identification_number", "active"]
 STATE_STEPS = ("merchant", "prime", "business", "fba", "partially_shipped", "shipped", "cancelled")
 
 
@@ -38,6 +40,7 @@ class Country:
     id: int
     iso_code: str
     needs_dni: bool
+    active: bool = True  # PrestaShop refuses orders delivered to an inactive country (PHP fatal, 500)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,18 @@ class ShopCatalog:
     shipping_tax_group: int
     channels: dict[tuple[str, str], ResolvedChannel] = field(default_factory=dict)
     _shop: _ShopTables | None = None
+    _client: PrestaShopClient | None = None
+
+    def country(self, iso: str) -> Country | None:
+        """The country by ISO code; one known inactive is read again (the merchant may have activated it)."""
+        known = self.countries.get(iso.upper())
+        if known is not None and not known.active and self._client is not None:
+            rows = self._client.list(
+                "countries", fields=COUNTRY_FIELDS, filters={"id": filter_value(known.id)}
+            )
+            if rows:
+                known = self.countries[known.iso_code] = _country(rows[0])
+        return known
 
     def resolve(self, account: str, marketplace_id: str) -> ResolvedChannel:
         """The resolved channel; accounts not listed at start-up are resolved (and checked) on first use."""
@@ -138,12 +153,8 @@ def validate_against_shop(mapping: PrestaShopMapping, client: PrestaShopClient) 
     }
     tables.config = config
     countries = {
-        str(row["iso_code"]).upper(): Country(
-            int(row["id"]),
-            str(row["iso_code"]).upper(),
-            str(row.get("need_identification_number", "0")) == "1",
-        )
-        for row in client.list("countries", fields=["id", "iso_code", "need_identification_number"])
+        country.iso_code: country
+        for country in map(_country, client.list("countries", fields=COUNTRY_FIELDS))
     }
     currencies = {
         str(row["iso_code"]).upper(): (
@@ -179,6 +190,7 @@ def validate_against_shop(mapping: PrestaShopMapping, client: PrestaShopClient) 
         shipping_product_id=shipping_id,
         shipping_tax_group=shipping_group,
         _shop=tables,
+        _client=client,
     )
     for channel in mapping.channels():
         catalog.channels[(channel.account, channel.marketplace_id)] = _resolve_channel(channel, tables)
@@ -188,6 +200,15 @@ def validate_against_shop(mapping: PrestaShopMapping, client: PrestaShopClient) 
         for module, prefix in sorted(modules):
             check_payment_module(client, module, key=f"{prefix}payment_module")
     return catalog
+
+
+def _country(row: dict[str, Any]) -> Country:
+    return Country(
+        int(row["id"]),
+        str(row["iso_code"]).upper(),
+        str(row.get("need_identification_number", "0")) == "1",
+        str(row.get("active", "1")) == "1",
+    )
 
 
 def _config_refs(mapping: PrestaShopMapping) -> set[str]:
@@ -223,12 +244,18 @@ def check_payment_module(client: PrestaShopClient, module: str, *, key: str = "p
         fault = exc.fault
         if fault is not None and fault.status == 500 and not fault.codes:
             body = fault.text.strip()
-            problem = (
-                "is not installed or is not a payment module "
-                "(PrestaShop answered HTTP 500 with an empty body)"
-                if not body
-                else f"cannot take orders (PrestaShop answered {body[:120]!r}: is it active?)"
-            )
+            if not body:
+                problem = (
+                    "is not installed or is not a payment module "
+                    "(PrestaShop answered HTTP 500 with an empty body)"
+                )
+            elif "not active" in body:
+                problem = (
+                    f"cannot take orders (PrestaShop answered {body[:120]!r}): enable it for this shop "
+                    "in Modules > Module Manager"
+                )
+            else:
+                problem = f"cannot take orders (PrestaShop answered {body[:120]!r}: is it active?)"
             raise MappingError(key, f"{module!r} {problem}") from exc
         raise
     except PrestaShopError as exc:

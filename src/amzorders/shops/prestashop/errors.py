@@ -192,7 +192,10 @@ def error_for(fault: WebserviceFault) -> PrestaShopError:
         return CartAlreadyOrdered(reason, fault)
     if fault.status >= 500 or fault.status == 429:
         if fault.status == 500 and not fault.text.strip() and not fault.codes and fault.resource == "orders":
-            reason += " (a PHP fatal: is the payment module installed, active and a PaymentModule?)"
+            reason += (
+                " (a PHP fatal: is the payment module installed and a PaymentModule, the delivery country"
+                " active? The shop's PHP error log names the cause)"
+            )
         return PrestaShopUnavailable(reason, fault)
     if fault.status == 400 and (CODE_VALIDATION in fault.codes or CODE_REQUIRED in fault.codes):
         return PrestaShopRejected(reason, fault)

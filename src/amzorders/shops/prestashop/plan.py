@@ -74,9 +74,15 @@ def plan_order(
             )
         address = payloads.placeholder_address(draft, fallback)
     country_code = address.country_code
-    country = catalog.countries.get(country_code.upper())
+    country = catalog.country(country_code)
     if country is None:
         raise OrderRejected(f"order {oid}: the shop has no country {country_code}: add it in PrestaShop")
+    if not country.active:
+        raise OrderRejected(
+            f"order {oid}: the delivery country {country.iso_code} is not active in shop "
+            f"{catalog.mapping.shop_name}: PrestaShop refuses orders delivered there; activate it "
+            "(International > Locations > Countries), then retry the order"
+        )
 
     # Lines of the same product and combination merge: a cart holds one row (and one price) per product.
     grouped: dict[tuple[int, int], list] = {}

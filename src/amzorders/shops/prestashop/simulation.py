@@ -4,8 +4,9 @@
 - none: a fake PrestaShop 8.2.1 served over HTTP on 127.0.0.1 (ephemeral port) with a free "Amazon"
   carrier, the shipping product, and a catalogue that grows on demand: a SKU the shop does not know is
   created on first sight (a merchant whose catalogue has every product), so a scenario measures the
-  importer, not the catalogue. `tax_rate=20` is the fake's rate for every country (it serves no
-  `tax_rules`, so the mapping says it, as a merchant whose key cannot read them would).
+  importer, not the catalogue. `tax_rate=20` is the rate of the fake's tax rules group 1 in the
+  European countries (like the real install, it has no rule for the US, which is untaxed); the adapter
+  reads it from the fake's `tax_rules`, as on a real shop.
 - `url=https://...` and `mapping=path.toml` (its `[prestashop]` table, or the whole file): a real shop;
   the key comes from `PRESTASHOP_KEY`, never from the command line.
 
@@ -64,13 +65,12 @@ def create_shop(options: Mapping[str, str]) -> PrestaShopShop | GrowingCatalogue
     fake.add_carrier("Amazon")
     fake.add_product("AMAZON-SHIPPING", "Shipping", Decimal(0), quantity=10**9)
     rate = Decimal(options.get("tax_rate", "20"))
-    fake.tax_rates[1] = rate
+    fake.set_tax_rate(1, rate)
     server = serve_fake_prestashop(fake)
     mapping = PrestaShopMapping(
         shop_name=options.get("name", "prestashop"),
         marketplaces={mp: MarketplaceMapping(language=1) for mp in MARKETPLACES.values()},
-        tax_rates={1: {"*": rate}},
-    )
+    )  # no tax_rates: the adapter reads the fake's tax rules (European countries at `rate`, US untaxed)
     try:
         shop = PrestaShopShop.connect(server.url, fake.api_key, mapping)
     except BaseException:

@@ -1,8 +1,10 @@
 """Order creation (`validateOrder` semantics) and order state changes.
 
 What PrestaShop 8.2.1 did on the recorded shop (notes §2):
-- `POST /api/orders` builds the order from the cart; the posted `module` must be an installed, active
-  payment module (else PHP dies: 500, empty body); a cart already ordered -> 500 text/html message.
+- `POST /api/orders` builds the order from the cart; the posted `module` must be an installed payment
+  module (else PHP dies: 500, empty body) enabled for the shop (else 500 text/html `MODULE_INACTIVE`,
+  checked before the cart, seen on the live 8.2.1 shop); a cart already ordered -> 500 text/html message; a
+  delivery address in an inactive country -> 500, empty body (seen on the live 8.2.1 shop).
 - The cart total (see `pricing`) is compared with `total_paid` at the currency's precision: equal ->
   `PS_OS_WS_PAYMENT` (11), else `PS_OS_ERROR` (8) with `total_paid` = the cart total and
   `total_paid_real` = the amount posted.
@@ -21,6 +23,8 @@ from .errors import PhpFatal, invalid
 from .payload import Payload
 from .pricing import CART_REFUSED, Line, Pricer, money6
 
+MODULE_INACTIVE = "Error processing order. Payment module is not active."
+
 if TYPE_CHECKING:
     from .shop import FakePrestaShop
 
@@ -37,15 +41,20 @@ def _takes_stock(shop: FakePrestaShop, id_state: int) -> bool:
 
 
 def create_order(shop: FakePrestaShop, values: dict, payload: Payload) -> tuple[dict, dict]:
-    active = shop.payment_modules.get(values["module"])
-    if not active:
+    if values["module"] not in shop.payment_modules:
         raise PhpFatal("")  # getInstanceByName() fails or the module is no PaymentModule: PHP dies
+    if not shop.payment_modules[values["module"]]:  # disabled for the shop: validateOrder() dies first
+        raise PhpFatal(MODULE_INACTIVE)
     cart = shop.get("carts", int(values["id_cart"]))
     if cart is None or cart["id"] in shop.cart_orders or not cart["associations"].get("cart_rows"):
         raise PhpFatal(CART_REFUSED)
     customer = shop.get("customers", int(values["id_customer"]))
     if customer is None or customer["secure_key"] != cart["secure_key"]:
         raise PhpFatal("")  # validateOrder() dies: the customer's secure key must be the cart's
+    address = shop.get("addresses", int(cart["id_address_delivery"] or 0))
+    country = shop.get("countries", int(address["id_country"] or 0)) if address else None
+    if country is None or country["active"] != "1":
+        raise PhpFatal("")  # "The delivery address country is not active.": an uncaught exception
     pricer = Pricer(shop)
     total = pricer.total(cart)
     posted = Decimal(values["total_paid"])
@@ -76,7 +85,8 @@ def create_order(shop: FakePrestaShop, values: dict, payload: Payload) -> tuple[
             "id_shop": "1",
             "secure_key": cart["secure_key"],
             "payment": values["payment"],
-            "gift_message": "",
+            "gift": cart.get("gift") or "0",
+            "gift_message": cart.get("gift_message") or "",  # copied from the cart (live 8.2.1)
             "total_paid": money6(total.paid_incl),
             "total_paid_tax_incl": money6(total.paid_incl),
             "total_paid_tax_excl": money6(total.paid_excl),

@@ -1,7 +1,8 @@
 """Cart arithmetic of PrestaShop 8.2.1 as observed: line prices, taxes, rounding, carrier cost.
 
 Lines are priced at the best specific price (a cart-level one first) or the product price (plus the
-combination's impact), excl. tax at 6 dp, times (1 + tax rate), rounded per `PS_ROUND_TYPE` (1 each
+combination's impact), excl. tax at 6 dp, times (1 + the tax rate of the product's tax rules group in
+the delivery country), rounded per `PS_ROUND_TYPE` (1 each
 item, 2 each line, 3 the total) and `PS_PRICE_ROUND_MODE` at the cart currency's precision. Shipping is
 the carrier's range price plus `PS_SHIPPING_HANDLING` when the carrier charges handling, taxed by the
 carrier's tax rules group; the carrier is the one `delivery_option` pins, else the cheapest active one.
@@ -75,6 +76,7 @@ class Pricer:
         self.mode = _ROUND_MODES.get(shop.config_int("PS_PRICE_ROUND_MODE", 2), ROUND_HALF_UP)
         self.round_type = shop.config_int("PS_ROUND_TYPE", ROUND_LINE)
         self.quantum = Decimal("0.01")  # the cart currency's precision, set by `total`
+        self.id_country = 0  # the cart's delivery country (taxes follow it), set by `total`
 
     def cents(self, value: Decimal) -> Decimal:
         return value.quantize(self.quantum, rounding=self.mode)
@@ -105,11 +107,13 @@ class Pricer:
     def total(self, cart: dict) -> CartTotal:
         currency = self.shop.get("currencies", int(cart["id_currency"] or 0))
         self.quantum = Decimal(1).scaleb(-int(currency["precision"] if currency else 2))
+        address = self.shop.get("addresses", int(cart["id_address_delivery"] or 0))
+        self.id_country = int(address["id_country"] or 0) if address else 0
         lines = []
         for row in cart["associations"].get("cart_rows", []):
             product = self.shop.tables["products"][int(row["id_product"])]
             attr, qty = int(row["id_product_attribute"]), int(row["quantity"])
-            rate = self.shop.tax_rates.get(int(product["id_tax_rules_group"] or 0), Decimal(0))
+            rate = self.shop.tax_rate(int(product["id_tax_rules_group"] or 0), self.id_country)
             unit_excl = self.unit_excl(cart, product, attr, qty, rate)
             unit_incl = self.micro(unit_excl * (1 + rate / 100))
             if self.round_type == ROUND_ITEM:
@@ -140,7 +144,7 @@ class Pricer:
 
     def shipping(self, id_carrier: int) -> tuple[Decimal, Decimal, Decimal]:
         carrier = self.shop.tables["carriers"][id_carrier]
-        rate = self.shop.tax_rates.get(int(carrier["id_tax_rules_group"] or 0), Decimal(0))
+        rate = self.shop.tax_rate(int(carrier["id_tax_rules_group"] or 0), self.id_country)
         if carrier["is_free"] == "1":
             return Decimal(0), Decimal(0), rate
         excl = self.shop.carrier_prices.get(id_carrier, Decimal(0))

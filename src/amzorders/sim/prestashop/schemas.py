@@ -135,6 +135,18 @@ _EXTRA_FIELDS = (
     ),
     _spec("tax_rule_groups", "tax_rule_group", "name", "active", "deleted"),
     _spec("taxes", "tax", "rate", "active", "deleted"),
+    _spec(
+        "tax_rules",
+        "tax_rule",
+        "id_tax_rules_group",
+        "id_state",
+        "id_country",
+        "zipcode_from",
+        "zipcode_to",
+        "id_tax",
+        "behavior",
+        "description",
+    ),
     _spec("zones", "zone", "name", "active"),
     _spec("shops", "shop", "id_shop_group", "id_category", "active", "deleted", "name"),
 )

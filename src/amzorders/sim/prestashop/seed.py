@@ -1,9 +1,12 @@
 """The data of a fresh PrestaShop 8.2.1 install with demo data, as the notes record it.
 
 Ids are those of the notes §1 (languages en=1 fr=2, EUR=1, France=8, Spain=6, tax rules group 1 = FR
-20 %, carriers 1-4, customer group 3, product 8 "Mug Today is a good day"). Order states are read at run
-time from `samples/order_states_full.xml`. GBP and USD are extra currencies (the fresh install has only
-EUR); the demo product list is abridged to the products the tests and scenarios use.
+20 % with a rule per European country and none for the US, carriers 1-4, customer group 3, product 8
+"Mug Today is a good day"). Order states are read at run time from `samples/order_states_full.xml`.
+GBP and USD are extra currencies (the fresh install has only EUR); the demo product list is abridged to
+the products the tests and scenarios use. Every seeded country is active: a fresh install for France
+activates only FR and US, a merchant selling on Amazon Europe activates the others
+(`FakePrestaShop.set_country_active` turns one off).
 """
 
 from __future__ import annotations
@@ -169,6 +172,23 @@ def seed_install(shop: FakePrestaShop) -> None:
     shop.insert("tax_rule_groups", {"name": "FR Taux standard (20%)", "active": "1", "deleted": "0"}, id=1)
     shop.insert("taxes", {"rate": "20.000", "active": "1", "deleted": "0"}, id=1)
     shop.tax_rates[1] = Decimal(20)
+    # As on the real install (country FR): group 1 has a rule for each European country, none for the
+    # United States, where PrestaShop therefore charges no tax.
+    for id_, _iso, _en, _fr, zone, *_ in COUNTRIES:
+        if zone == 1:
+            shop.insert(
+                "tax_rules",
+                {
+                    "id_tax_rules_group": "1",
+                    "id_state": "0",
+                    "id_country": str(id_),
+                    "zipcode_from": "0",
+                    "zipcode_to": "0",
+                    "id_tax": "1",
+                    "behavior": "0",
+                    "description": "",
+                },
+            )
     for name, value in CONFIGURATION.items():
         shop.insert("configurations", {"name": name, "value": value})
     for record in load_sample_records("samples/order_states_full.xml"):

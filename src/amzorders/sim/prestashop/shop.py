@@ -253,11 +253,49 @@ class FakePrestaShop:
             return row["id"]
 
     def add_tax_rules_group(self, name: str, rate: Decimal) -> int:
-        """A tax rules group applying `rate` percent in every country (one rate per group in the fake)."""
+        """A tax rules group applying `rate` percent in every country (it has no `tax_rules` rows)."""
         with self.lock:
             group = self.insert("tax_rule_groups", {"name": name, "active": "1", "deleted": "0"})
             self.tax_rates[group["id"]] = Decimal(rate)
             return group["id"]
+
+    def set_tax_rate(self, id_tax_rules_group: int, rate: Decimal) -> None:
+        """Changes a group's rate, in the taxes its country rules point to as well."""
+        with self.lock:
+            self.tax_rates[id_tax_rules_group] = Decimal(rate)
+            for rule in self.tables["tax_rules"].values():
+                if rule["id_tax_rules_group"] == str(id_tax_rules_group):
+                    self.tables["taxes"][int(rule["id_tax"])]["rate"] = f"{Decimal(rate):.3f}"
+
+    def tax_rate(self, id_tax_rules_group: int, id_country: int) -> Decimal:
+        """The rate PrestaShop applies for a group in a country, in percent.
+
+        A group with `tax_rules` rows taxes only the countries it has a rule for (the rule's tax; none:
+        0 %, as the real shop does for the US in group 1); a group without rows applies its
+        `tax_rates` entry everywhere (the fake's shortcut for groups added by tests).
+        """
+        with self.lock:
+            if not id_tax_rules_group:
+                return Decimal(0)
+            rules = [
+                r
+                for r in self.tables["tax_rules"].values()
+                if r["id_tax_rules_group"] == str(id_tax_rules_group)
+            ]
+            if not rules:
+                return self.tax_rates.get(id_tax_rules_group, Decimal(0))
+            here = [r for r in rules if r["id_country"] == str(id_country) and r["id_state"] in ("0", "")]
+            if not here:
+                return Decimal(0)
+            tax = self.tables["taxes"].get(int(here[0]["id_tax"]))
+            return Decimal(tax["rate"]) if tax else Decimal(0)
+
+    def set_country_active(self, iso_code: str, active: bool) -> None:
+        """Activates or deactivates a country (PrestaShop refuses orders delivered to an inactive one)."""
+        with self.lock:
+            for row in self.tables["countries"].values():
+                if row["iso_code"] == iso_code.upper():
+                    row["active"] = "1" if active else "0"
 
     def add_payment_module(self, name: str, *, active: bool = True) -> None:
         with self.lock:
