@@ -32,7 +32,8 @@ def test_minimal_file_gets_defaults_and_paths_relative_to_the_file(tmp_path):
     assert config.accounts[0].marketplaces == ["A13V1IB3VIYZZH", "A1PA6795UKMFR9"]
     assert config.shops["main"].type == "builtin"
     assert config.ledger_url == f"sqlite:///{tmp_path.resolve() / 'var' / 'amzorders.sqlite3'}"
-    assert config.sync.overlap_minutes == 15
+    assert config.sync.overlap_minutes == 2
+    assert config.sync.widest_overlap_minutes == 15
     assert config.schedule.reconcile_at == "06:00"
     # the simulator's well-known credentials when nothing else is given
     assert config.secrets.refresh_tokens["eu"].get_secret_value() == "Atzr|sim-A1SELLER"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from itertools import pairwise
 
 import pytest
@@ -41,10 +42,15 @@ def test_ticks_in_counts_multiples_in_a_half_open_interval():
     assert ticks_in(0, DAY, DAY, offset=3 * HOUR) == 1
 
 
+FIFTEEN = Reading(overlap_s=15 * MINUTE)  # the counting examples below use a 15-minute overlap
+
+
 def test_a_version_is_returned_by_every_overlapping_window():
-    # Updated at 10:01:07, visible from 10:03:07: windows at 10:05 .. 10:20 cover it ((5 + 15) / 5 = 4).
+    # Updated at 10:01:07, visible from 10:03:07: with a 15 min overlap, windows at 10:05 .. 10:20 cover
+    # it ((5 + 15) / 5 = 4); with the product's 2 min base overlap, 10:05 and 10:10.
     one = order((10 * HOUR + 67, "UNSHIPPED"))
-    assert window_rows(one, Reading()) == 4
+    assert window_rows(one, FIFTEEN) == 4
+    assert window_rows(one, Reading()) == 2
     assert window_rows(one, Reading(overlap_s=0)) == 1
     assert window_rows(one, Reading(interval_s=30 * MINUTE, overlap_s=15 * MINUTE)) == 1
 
@@ -53,13 +59,13 @@ def test_a_version_superseded_before_any_window_is_never_returned():
     quick = order((10 * HOUR + 7, "PENDING"), (10 * HOUR + 47, "UNSHIPPED"))
     rows_pending_only = window_rows(quick, Reading(skip_statuses=frozenset({"UNSHIPPED"})))
     assert rows_pending_only == 0  # PENDING visible 10:02:07-10:02:47, no window ran then
-    assert window_rows(quick, Reading(skip_statuses=frozenset({"PENDING"}))) == 4
+    assert window_rows(quick, replace(FIFTEEN, skip_statuses=frozenset({"PENDING"}))) == 4
 
 
 def test_late_indexing_shifts_what_the_windows_see():
     late = order((10 * HOUR + 67, "UNSHIPPED"), delay=14 * MINUTE)
     # Visible from 10:15:07; windows at 10:20 (covers 09:48-10:18) is the last one covering 10:01:07.
-    assert window_rows(late, Reading()) == 1
+    assert window_rows(late, FIFTEEN) == 1
     assert window_rows(late, Reading(overlap_s=5 * MINUTE)) == 0  # lost by a too-short overlap
 
 
@@ -122,7 +128,7 @@ def test_update_mix_averages_per_order_costs():
         order((10 * HOUR + 67, "UNSHIPPED")),
         order((11 * HOUR + 67, "PENDING"), (11 * HOUR + 1267, "UNSHIPPED")),
     ]
-    mix = update_mix(orders, Reading(recheck=None, doublecheck=None), T0, T0 + 5 * DAY)
+    mix = update_mix(orders, replace(FIFTEEN, recheck=None, doublecheck=None), T0, T0 + 5 * DAY)
     assert mix.versions == 1.5
     assert mix.importable_versions == 1.0
     assert mix.window_rows == pytest.approx((4 + 4 + 4) / 2)  # the PENDING version lives 20 min: 4 windows

@@ -169,3 +169,15 @@ def test_a_backlog_is_read_page_by_page_and_published_while_it_drains(make_world
     world.run(12 * H)
     assert sorted(o.amazon_order_id for o in world.store.iter_orders()) == sorted(ids)
     assert world.marketplace.stats.throttled == 0
+
+
+def test_pending_watch_reads_rarely_while_search_keeps_up(make_world):
+    """Three days PENDING with search working: the incremental sees it clear, so the watch (the net under
+    a missed update) spaces its getOrder calls out to 8 h instead of the 2 h it keeps for outages."""
+    b = ScenarioBuilder(days=4)
+    held = b.order("MERCHANT", [(10 * M, "PENDING"), (3 * D, "UNSHIPPED")])
+    world = make_world(b.build())
+    world.run(3 * D + 10 * M)
+    assert world.shop_status(held) == "to_ship"
+    gets = sum(n for (_, operation), n in world.marketplace.stats.calls.items() if operation == "getOrder")
+    assert 3 <= gets <= 20  # 2-hour spacing makes 37

@@ -198,3 +198,6 @@ def test_pending_watch_spaces_out_its_reads():
     assert recheck_interval(timedelta(hours=1), settings) == timedelta(hours=1)
     assert recheck_interval(timedelta(hours=6), settings) == timedelta(hours=1, minutes=30)
     assert recheck_interval(timedelta(days=20), settings) == timedelta(hours=2)
+    # while search keeps up, the watch is only the net under a missed update: it reads rarely
+    assert recheck_interval(timedelta(hours=6), settings, relaxed=True) == timedelta(hours=1, minutes=30)
+    assert recheck_interval(timedelta(days=20), settings, relaxed=True) == timedelta(hours=8)

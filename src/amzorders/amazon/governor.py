@@ -53,8 +53,9 @@ class Priority(IntEnum):
     """Lower is more important."""
 
     INCREMENTAL = 0
-    PENDING_WATCH = 1
-    CATCH_UP = 2
+    PENDING_WATCH = 1  # getOrder
+    LATE_SWEEP = 2  # searchOrders: the net under late indexing, before the seed's catch-ups
+    CATCH_UP = 3
 
 
 # Orders API v2026-01-01 usage plans (shared/notes/sp-api.md §2).
@@ -67,6 +68,7 @@ DEFAULT_PLANS: Mapping[str, UsagePlan] = {
 RESERVE_SHARES: Mapping[Priority, float] = {
     Priority.INCREMENTAL: 0.0,
     Priority.PENDING_WATCH: 0.25,
+    Priority.LATE_SWEEP: 0.25,
     Priority.CATCH_UP: 0.5,
 }
 

@@ -42,6 +42,7 @@ class PassContext:
     lock_refreshed_at: datetime | None = None  # when the lock was taken or last extended
     # What the account's recent incremental windows held (sizes the next ones); kept by the engine.
     density: WindowDensity = field(default_factory=WindowDensity)
+    sweep_density: WindowDensity = field(default_factory=WindowDensity)  # the late-index sweep's own
 
     @property
     def client(self) -> OrdersClient:

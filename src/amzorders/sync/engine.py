@@ -89,7 +89,7 @@ class SyncEngine:
 
     def watch_pending(self, account: AccountRef) -> RunSummary:
         settings = self._account(account)
-        due = passes.pending_watch_due(self.orders, settings, self.settings, self.clock.now())
+        due = passes.pending_watch_due(self.orders, self.books, settings, self.settings, self.clock.now())
         return self._run("pending_watch", settings, passes.watch_pending, worth_running=due)
 
     def recheck(self, account: AccountRef, *, sliced: bool = False) -> RunSummary:
@@ -231,6 +231,7 @@ class SyncEngine:
             lock_refreshed_at=now,
             summary=summary,
             density=self._density[settings.name],
+            sweep_density=self._density[f"{settings.name}/late-sweep"],
         )
         try:
             body(ctx)

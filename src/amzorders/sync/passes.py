@@ -14,7 +14,7 @@ from amzorders.amazon.errors import NotFound
 from amzorders.amazon.governor import Priority
 from amzorders.ledger.bookkeeping import INCREMENTAL, LATE_SWEEP
 from amzorders.sync.context import PassContext
-from amzorders.sync.cursor import Window, chunks, free_overlap, next_cursor, plan_window
+from amzorders.sync.cursor import PAGE_FILL, Window, chunks, free_overlap, next_cursor, plan_window
 from amzorders.sync.rules import PENDING_STATUSES
 
 
@@ -28,6 +28,11 @@ def incremental(ctx: PassContext) -> None:
     """
     account, settings, summary = ctx.account, ctx.settings, ctx.summary
     cursors = ctx.books.cursors(account.name, account.marketplace_group)
+    if not _worth_a_call(ctx, cursors[INCREMENTAL]):
+        summary.problems.append("waiting for a fuller page: quota is short and little is new")
+        if settings.late_sweep_lag is not None:
+            late_index_sweep(ctx, cursors[LATE_SWEEP])
+        return
     statuses = _incremental_statuses(ctx)
     cursor, now = cursors[INCREMENTAL], ctx.clock.now()
     density = ctx.density
@@ -58,6 +63,26 @@ def incremental(ctx: PassContext) -> None:
         summary.window = (window.after, reached)
     if settings.late_sweep_lag is not None:
         late_index_sweep(ctx, cursors[LATE_SWEEP])
+
+
+def _worth_a_call(ctx: PassContext, cursor: datetime | None) -> bool:
+    """Spend a searchOrders call now? Always while the bucket is comfortable (a quiet or normal shop:
+    every run reads, latency stays minutes); when it is short, only once the new part of the window is
+    expected to fill most of a page or has grown to `incremental_max_interval`. Each call costs a token
+    whatever it returns, and a busy shop's nets need the ones a half-empty page would waste."""
+    settings = ctx.settings
+    if cursor is None:
+        return True
+    if (
+        ctx.governor.tokens_left(ctx.account.seller_id, SEARCH_ORDERS)
+        >= settings.incremental_comfortable_tokens
+    ):
+        return True
+    new_span = ctx.clock.now() - settings.visibility_delay - cursor
+    if new_span >= settings.incremental_max_interval:
+        return True
+    fills = ctx.density.span_for(PAGE_FILL * settings.max_results_per_page)
+    return fills is None or new_span >= fills
 
 
 def _should_pause(ctx: PassContext, max_wait_s: float, reached: datetime | None) -> bool:
@@ -95,10 +120,11 @@ def late_index_sweep(ctx: PassContext, late: datetime | None) -> None:
 
     Amazon's search index sometimes shows an update 10-30 minutes late, past the cursor's overlap; that
     version would otherwise only come back through a safety net, and a MERCHANT order's SHIPPED never
-    does. The sweep has its own cursor (`sweep_cursors`) and reads each update one more time at CATCH_UP
-    priority, at most `LATE_SWEEP_CHUNK` of updates a run, and only while no page would wait long for
-    quota. Under quota pressure it falls behind instead of skipping anything (skipping would lose the
-    late versions); it catches up when the shop is quiet.
+    does. The sweep has its own cursor (`sweep_cursors`) and reads each update one more time at
+    LATE_SWEEP priority (after the import, before the seed's catch-ups), at most `LATE_SWEEP_CHUNK` of
+    updates a run, and only while no page would wait long for quota. Under quota pressure it falls
+    behind instead of skipping anything (skipping would lose the late versions); it catches up when the
+    shop is quiet.
     """
     account, settings = ctx.account, ctx.settings
     end = ctx.clock.now() - settings.late_sweep_lag
@@ -117,9 +143,23 @@ def late_index_sweep(ctx: PassContext, late: datetime | None) -> None:
     if end - late < settings.late_sweep_every:
         return
     window = Window(after=late - settings.overlap, before=min(end, late + LATE_SWEEP_CHUNK))
-    reached = _search_window(
-        ctx, LATE_SWEEP, late, window, Priority.CATCH_UP, max_wait_s=settings.spare_quota_max_wait_s
-    )
+    reached, density = late, ctx.sweep_density
+    for piece in chunks(window, density, settings.max_results_per_page):
+        # page-sized pieces, each moving the sweep's cursor: a sweep that gets two pages a run still
+        # advances two pages a run, instead of re-reading the same two forever. The sweep learns its own
+        # density (it reads an older, busier or quieter, stretch than the incremental), and halves its
+        # pieces when one did not fit in the pages it could have.
+        seen_before = ctx.summary.orders_seen
+        moved = _search_window(
+            ctx, LATE_SWEEP, reached, piece, Priority.LATE_SWEEP, max_wait_s=settings.spare_quota_max_wait_s
+        )
+        seen = ctx.summary.orders_seen - seen_before
+        if moved == reached:
+            if seen:
+                density.learn(2 * seen + 2 * settings.max_results_per_page, piece.before - piece.after)
+            break
+        density.learn(seen, piece.before - piece.after)
+        reached = moved
     if reached == late:
         behind = format_span(ctx.clock.now() - late)
         ctx.summary.problems.append(
@@ -294,41 +334,61 @@ def search_created(
     return not pages.stopped
 
 
-def pending_watch_due(orders, account, settings, now) -> bool:
+def search_keeps_up(books, account, settings, now: datetime) -> bool:
+    """Is the incremental cursor close behind now? Then the search index shows orders clearing, and the
+    pending watch is only the net under an update the index missed: it may read rarely."""
+    cursor = books.cursor(account.name, account.marketplace_group)
+    return cursor is not None and now - cursor <= settings.search_keeping_up
+
+
+def _watch_due_by(books, account, settings, now: datetime) -> tuple[datetime, bool]:
+    """Read orders due by this instant, and whether the watch is relaxed. When search falls behind (an
+    outage, a backlog) orders scheduled at the relaxed spacing are brought forward to the tight one."""
+    relaxed = search_keeps_up(books, account, settings, now)
+    if relaxed:
+        return now, True
+    return now + (settings.pending_watch_relaxed_interval - settings.pending_watch_max_interval), False
+
+
+def pending_watch_due(orders, books, account, settings, now) -> bool:
     """Cheap check before a pending-watch run: is any PENDING order due for a re-read?"""
+    due_by, _ = _watch_due_by(books, account, settings, now)
     return bool(
         orders.pending_to_watch(
             account.name,
             statuses=sorted(PENDING_STATUSES),
             unchanged_since=now - settings.pending_watch_after,
-            now=now,
+            now=due_by,
             limit=1,
         )
     )
 
 
-def recheck_interval(pending_for: timedelta, settings) -> timedelta:
-    """How long before a still-PENDING order is read again: a quarter of its time in PENDING, between
-    `pending_watch_after` and `pending_watch_max_interval` (an order held 20 days costs 12 reads a day;
-    the incremental sees it clear anyway, the watch is for the update the index missed). Under getOrder
-    pressure the watch reads fewer: it never waits long for a token."""
-    return min(max(pending_for / 4, settings.pending_watch_after), settings.pending_watch_max_interval)
+def recheck_interval(pending_for: timedelta, settings, *, relaxed: bool = False) -> timedelta:
+    """How long before a still-PENDING order is read again: a quarter of its time in PENDING, at least
+    `pending_watch_after`, at most `pending_watch_max_interval` while search is failing or behind, and
+    `pending_watch_relaxed_interval` while it keeps up (an order held 20 days then costs 3 reads a day:
+    the incremental sees it clear anyway). Under getOrder pressure the watch reads fewer still: it never
+    waits long for a token."""
+    cap = settings.pending_watch_relaxed_interval if relaxed else settings.pending_watch_max_interval
+    return min(max(pending_for / 4, settings.pending_watch_after), cap)
 
 
 def watch_pending(ctx: PassContext) -> None:
     """Re-read PENDING orders that have not moved for a while with getOrder, within the quota budget.
 
     Catches an order Amazon held (documents asked, payment check) as soon as it clears, even when the
-    search index missed its update. Stops when the governor would make it wait: the incremental pass
-    keeps priority, and the next watch resumes with the orders read least recently.
+    search index missed its update or searchOrders is down. Stops when the governor would make it wait:
+    the incremental pass keeps priority, and the next watch resumes with the orders read least recently.
     """
     settings, account = ctx.settings, ctx.account
     now = ctx.clock.now()
+    due_by, relaxed = _watch_due_by(ctx.books, account, settings, now)
     candidates = ctx.orders.pending_to_watch(
         account.name,
         statuses=sorted(PENDING_STATUSES),
         unchanged_since=now - settings.pending_watch_after,
-        now=now,
+        now=due_by,
         limit=settings.pending_watch_max_per_run,
     )
     checked: list[tuple[int, datetime]] = []
@@ -337,7 +397,9 @@ def watch_pending(ctx: PassContext) -> None:
             wait = ctx.governor.wait_time(account.seller_id, GET_ORDER, priority=Priority.PENDING_WATCH)
             if wait > settings.pending_watch_max_wait_s:
                 break
-            again = ctx.clock.now() + recheck_interval(ctx.clock.now() - pending_since, settings)
+            again = ctx.clock.now() + recheck_interval(
+                ctx.clock.now() - pending_since, settings, relaxed=relaxed
+            )
             try:
                 raw = ctx.client.get_order(amazon_order_id, priority=Priority.PENDING_WATCH)
             except NotFound:

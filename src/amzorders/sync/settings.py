@@ -20,6 +20,10 @@ class SyncSettings:
     # A run reads a backlog in page-sized chunks and stops between two rather than wait longer than this
     # for quota (the push runs, the next run goes on from the cursor).
     incremental_max_wait_s: float = 60.0
+    # With fewer searchOrders tokens than this, a run only calls once about a page is new or the new part
+    # of the window reached `incremental_max_interval` (a busy shop: fuller pages, quota left for nets).
+    incremental_comfortable_tokens: float = 8.0
+    incremental_max_interval: timedelta = timedelta(minutes=15)
     visibility_delay: timedelta = timedelta(minutes=2)  # Amazon refuses a *Before bound closer to now
     first_run_lookback: timedelta = timedelta(days=1)
     max_results_per_page: int = 100
@@ -35,8 +39,11 @@ class SyncSettings:
     # Pending watch: PENDING orders not seen to move for this long are re-read with getOrder.
     pending_watch_after: timedelta = timedelta(hours=1)
     pending_watch_max_per_run: int = 20
-    # Re-reads space out as an order stays PENDING (see `passes.recheck_interval`).
+    # Re-reads space out as an order stays PENDING (see `passes.recheck_interval`): up to the relaxed
+    # interval while the incremental cursor is within `search_keeping_up` of now, else up to the max.
     pending_watch_max_interval: timedelta = timedelta(hours=2)
+    pending_watch_relaxed_interval: timedelta = timedelta(hours=8)
+    search_keeping_up: timedelta = timedelta(minutes=30)
     pending_watch_max_wait_s: float = 60.0  # never wait longer than this for a getOrder token
     # Catch-up passes (the seed's recheck and doublecheck), as ages of createdTime.
     recheck_window: tuple[timedelta, timedelta] = (timedelta(days=15), timedelta(days=2))
