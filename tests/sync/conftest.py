@@ -6,8 +6,8 @@ tests/ is on sys.path (root conftest), so `ledger.order_json` is shared with tes
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -29,16 +29,16 @@ SELLER = "A1ENGINETEST"
 MARKETPLACE = "A13V1IB3VIYZZH"
 
 
-@dataclass
-class ScenarioBuilder(simulate_builder.ScenarioBuilder):
-    """The engine tests' orders: 2 mugs and 4.90 + 0.98 shipping, for seller A1ENGINETEST."""
-
-    seller_id: str = SELLER
-    marketplace_id: str = MARKETPLACE
-    order_prefix: str = "171"
-    quantity: int = 2
-    shipping_price: str = "4.90"
-    shipping_tax: str = "0.98"
+# The engine tests' orders: 2 mugs and 4.90 + 0.98 shipping, for seller A1ENGINETEST.
+ScenarioBuilder = partial(
+    simulate_builder.ScenarioBuilder,
+    seller_id=SELLER,
+    marketplace_id=MARKETPLACE,
+    order_prefix="171",
+    quantity=2,
+    shipping_price="4.90",
+    shipping_tax="0.98",
+)
 
 
 GRAND_TOTAL = "34.44"  # 2 x 11.90 + 4.76 + 4.90 + 0.98

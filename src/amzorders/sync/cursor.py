@@ -85,16 +85,24 @@ def free_overlap(
     return max(base, min(widest, fits - new_span))
 
 
-def chunks(window: Window, density: WindowDensity, page_size: int) -> Iterator[Window]:
+def chunks(
+    window: Window, density: WindowDensity, page_size: int, cursor: datetime | None = None
+) -> Iterator[Window]:
     """`window` cut into consecutive pieces of about one page each (whole when it fits in one); lazily,
-    as a run usually stops long before the end of a big backlog."""
+    as a run usually stops long before the end of a big backlog.
+
+    The part before `cursor` (the overlap, already read once) goes whole into the first piece: a piece
+    that ends before the cursor cannot move it, and a run that paused after it would start there again.
+    """
     piece = density.span_for(PAGE_FILL * page_size)
     if piece is None or window.before - window.after <= piece:
         yield window
         return
     piece = max(piece, timedelta(seconds=1))
     start = window.after
-    while start < window.before:
-        end = min(start + piece, window.before)
+    end = min(max(start, cursor or start) + piece, window.before)  # the overlap and a page of new
+    while True:
         yield Window(after=start, before=end)
-        start = end
+        if end >= window.before:
+            return
+        start, end = end, min(end + piece, window.before)

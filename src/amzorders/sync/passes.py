@@ -52,7 +52,8 @@ def incremental(ctx: PassContext) -> None:
     if window is not None:
         summary.window = (window.after, window.before)
         reached = cursor
-        for number, piece in enumerate(chunks(window, density, settings.max_results_per_page)):
+        pieces = chunks(window, density, settings.max_results_per_page, cursor=cursor)
+        for number, piece in enumerate(pieces):
             if number and _should_pause(ctx, settings.incremental_max_wait_s, reached):
                 break
             seen_before = summary.orders_seen
@@ -144,7 +145,7 @@ def late_index_sweep(ctx: PassContext, late: datetime | None) -> None:
         return
     window = Window(after=late - settings.overlap, before=min(end, late + LATE_SWEEP_CHUNK))
     reached, density = late, ctx.sweep_density
-    for piece in chunks(window, density, settings.max_results_per_page):
+    for piece in chunks(window, density, settings.max_results_per_page, cursor=late):
         # page-sized pieces, each moving the sweep's cursor: a sweep that gets two pages a run still
         # advances two pages a run, instead of re-reading the same two forever. The sweep learns its own
         # density (it reads an older, busier or quieter, stretch than the incremental), and halves its
