@@ -48,7 +48,10 @@ class Reading:
     catch_up_at_s: float = 3 * HOUR  # time of day of recheck/doublecheck
     reconcile: bool = True  # daily: every order created the day before, once
     pending_watch_after_s: float | None = HOUR  # getOrder a PENDING order not seen to move for this long
-    pending_watch_every_s: float = HOUR
+    pending_watch_every_s: float = HOUR  # how often the watch runs
+    # The product spaces re-reads out: a quarter of the time spent PENDING, between `after` and this
+    # (8 h while search keeps up). None: every run re-reads every stale order.
+    pending_watch_cap_s: float | None = 8 * HOUR
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,17 +123,29 @@ def catch_up_rows(order: OrderTimeline, reading: Reading, start: float, horizon:
 
 
 def pending_watch_gets(order: OrderTimeline, reading: Reading, horizon: float = math.inf) -> int:
-    """getOrder calls of the pending watch: hourly re-reads of a PENDING order once it has not moved for
-    `pending_watch_after_s`, until it leaves PENDING (an upper bound: a re-read may reset the clock)."""
-    if reading.pending_watch_after_s is None:
+    """getOrder calls of the pending watch: re-reads of a PENDING order once it has not moved for
+    `pending_watch_after_s`, until it leaves PENDING (an upper bound: a re-read may reset the clock), at
+    every watch run or, with `pending_watch_cap_s`, spaced as the product spaces them."""
+    after = reading.pending_watch_after_s
+    if after is None:
         return 0
+    every, cap = reading.pending_watch_every_s, reading.pending_watch_cap_s
     gets = 0
     events = order.events
     for position, (at, status) in enumerate(events):
         if status != "PENDING":
             continue
         until = events[position + 1][0] if position + 1 < len(events) else horizon
-        gets += ticks_in(at + reading.pending_watch_after_s, until, reading.pending_watch_every_s)
+        if cap is None:
+            gets += ticks_in(at + after, until, every)
+            continue
+        due = at + after
+        while math.isfinite(due):
+            run = math.ceil(due / every - _EPS) * every  # the first watch run at or after `due`
+            if run >= until:
+                break
+            gets += 1
+            due = run + min(max((run - at) / 4, after), cap)
     return gets
 
 

@@ -106,6 +106,15 @@ def test_pending_watch_reads_a_stale_pending_order_every_hour():
     assert pending_watch_gets(order((10 * HOUR, "PENDING"), (10 * HOUR + 600, "UNSHIPPED")), Reading()) == 0
 
 
+def test_pending_watch_spaces_out_like_the_product():
+    # Held 20 days: hourly at first, then a quarter of the time held, at most 8 h (the product's spacing).
+    held = order((10 * HOUR, "PENDING"), (10 * HOUR + 20 * DAY, "UNSHIPPED"))
+    spaced = pending_watch_gets(held, Reading())
+    every_run = pending_watch_gets(held, Reading(pending_watch_cap_s=None))
+    assert every_run == 20 * 24 - 1
+    assert 60 <= spaced <= 80  # about 3 a day once the cap is reached
+
+
 def test_the_headline_figure_of_the_usage_plan():
     assert ceiling(1.0).orders_per_day == pytest.approx(48_384)
     assert ceiling(3.0).orders_per_day == pytest.approx(16_128)

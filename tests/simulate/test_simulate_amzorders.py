@@ -23,7 +23,7 @@ LATENCY_BOUND = {
     "pending-20-days": 10 * MINUTE,
     "fba-shipped-after-5-days": 10 * MINUTE,
     "visibility-delay-15-min": 25 * MINUTE,  # Amazon shows the change 15 minutes late
-    "late-indexing-25-min": 120 * MINUTE,  # past the overlap: the hourly late-index sweep finds it
+    "late-indexing-25-min": 120 * MINUTE,  # past the widest overlap: the late-index sweep finds it
     "cancellation-after-import": 10 * MINUTE,
     "same-second-burst": 10 * MINUTE,
     "fault-hour-503": 100 * MINUTE,  # 90 minutes of 503s

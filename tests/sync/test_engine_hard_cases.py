@@ -181,3 +181,29 @@ def test_pending_watch_reads_rarely_while_search_keeps_up(make_world):
     assert world.shop_status(held) == "to_ship"
     gets = sum(n for (_, operation), n in world.marketplace.stats.calls.items() if operation == "getOrder")
     assert 3 <= gets <= 20  # 2-hour spacing makes 37
+
+
+def test_late_index_sweep_falls_behind_under_pressure_and_catches_up_without_skipping(make_world):
+    """A busy evening drains searchOrders: the sweep (spare quota only) is postponed, never skips; the
+    orders indexed 25 minutes late during the rush are all imported once the shop quietens."""
+    b = ScenarioBuilder(days=1)
+    rush = [
+        b.order("MERCHANT", [(18 * H + n * 2 * S, "PENDING"), (18 * H + n * 2 * S + 3 * M, "UNSHIPPED")])
+        for n in range(3000)
+    ]
+    late = [
+        b.order(
+            "MERCHANT",
+            [(18 * H + n * 7 * M, "PENDING"), (18 * H + n * 7 * M + 2 * M, "UNSHIPPED")],
+            indexing_delay_s=1500,
+        )
+        for n in range(12)
+    ]
+    world = make_world(b.build(), settings=SyncSettings(widest_overlap=2 * M))
+    summaries = world.run(22 * H)
+    assert any("late-index sweep postponed" in p for s in summaries for p in s.problems)
+    world.run(30 * H)
+    in_shop = {o.amazon_order_id for o in world.store.iter_orders()}
+    assert set(late) <= in_shop and set(rush) <= in_shop
+    assert_no_duplicates(world)
+    assert world.marketplace.stats.throttled == 0

@@ -56,8 +56,8 @@ def visibility_delay_15_min() -> dict[str, Any]:
 
 
 def late_indexing_25_min() -> dict[str, Any]:
-    """Updates searchOrders indexes 25 minutes late: more than the product's 15-minute overlap
-    (the generator gives 0.5 % of orders a 10-30 minute delay)."""
+    """Updates searchOrders indexes 25 minutes late: more than the product's widest overlap (15 min), so
+    the late-index sweep finds them (the generator gives 0.5 % of orders a 10-30 minute delay)."""
     b = ScenarioBuilder(days=3)
     base = span(hours=9, minutes=12, seconds=31)
     late = 1500.0
