@@ -242,6 +242,8 @@ class SyncEngine:
             summary.outcome, summary.error = "error", f"{type(exc).__name__}: {exc}"
             log.exception("%s run for %s failed", kind, settings.name)
         finally:
+            if summary.notes:
+                log.info("%s run for %s: %s", kind, settings.name, "; ".join(summary.notes[:5]))
             summary.api_calls = self._api_calls(settings) - calls_before
             summary.finished_at = self.clock.now()
             self.books.release_lock(key, holder, run=summary.ledger_values())

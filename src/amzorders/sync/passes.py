@@ -29,7 +29,7 @@ def incremental(ctx: PassContext) -> None:
     account, settings, summary = ctx.account, ctx.settings, ctx.summary
     cursors = ctx.books.cursors(account.name, account.marketplace_group)
     if not _worth_a_call(ctx, cursors[INCREMENTAL]):
-        summary.problems.append("waiting for a fuller page: quota is short and little is new")
+        summary.notes.append("waiting for a fuller page: quota is short and little is new")
         if settings.late_sweep_lag is not None:
             late_index_sweep(ctx, cursors[LATE_SWEEP])
         return
@@ -91,7 +91,7 @@ def _should_pause(ctx: PassContext, max_wait_s: float, reached: datetime | None)
     if wait <= max_wait_s:
         return False
     behind = format_span(ctx.clock.now() - reached) if reached is not None else "?"
-    ctx.summary.problems.append(f"paused {behind} behind: the next page would wait {wait:.0f} s for quota")
+    ctx.summary.notes.append(f"paused {behind} behind: the next page would wait {wait:.0f} s for quota")
     return True
 
 
@@ -108,7 +108,7 @@ def _incremental_statuses(ctx: PassContext) -> tuple[str, ...]:
         ctx.clock.sleep(wait)
     if threshold is None or ctx.governor.tokens_left(seller, SEARCH_ORDERS) >= threshold:
         return ()
-    ctx.summary.problems.append("quota pressure: PENDING orders left to the next update and the safety nets")
+    ctx.summary.notes.append("quota pressure: PENDING orders left to the next update and the safety nets")
     return IMPORTANT_STATUSES
 
 
@@ -163,9 +163,7 @@ def late_index_sweep(ctx: PassContext, late: datetime | None) -> None:
         reached = moved
     if reached == late:
         behind = format_span(ctx.clock.now() - late)
-        ctx.summary.problems.append(
-            f"late-index sweep postponed ({behind} behind): quota kept for the import"
-        )
+        ctx.summary.notes.append(f"late-index sweep postponed ({behind} behind): quota kept for the import")
 
 
 LATE_SWEEP_CHUNK = timedelta(hours=2)  # a run's share of a sweep that fell behind
@@ -239,7 +237,7 @@ class _Patient:
                         ctx.account.seller_id, SEARCH_ORDERS, priority=self.priority
                     )
                     if wait > self.max_wait_s:
-                        ctx.summary.problems.append(
+                        ctx.summary.notes.append(
                             f"stopped after {ctx.summary.pages} page(s): the next would wait {wait:.0f} s "
                             "for quota kept for the incremental import"
                         )

@@ -36,6 +36,8 @@ class RunSummary:
     outcome: str = "ok"  # ok | busy | error; the operator may turn an error into refused | unavailable
     error: str | None = None
     problems: list[str] = field(default_factory=list)  # per-order issues (unreadable JSON, shop refusals)
+    # How the run paced itself (quota pressure, a pause, a safety net postponed): logged, not an error.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
