@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from amzorders.sync.passes import catch_up_slice
+from amzorders.sync.safety_nets import catch_up_slice
 from amzorders.sync.settings import SyncSettings
 
 DAY = timedelta(days=1)

@@ -191,7 +191,7 @@ def test_a_draft_that_cannot_be_built_names_the_order_and_field():
 def test_pending_watch_spaces_out_its_reads():
     from datetime import timedelta
 
-    from amzorders.sync.passes import recheck_interval
+    from amzorders.sync.pending import recheck_interval
     from amzorders.sync.settings import SyncSettings
 
     settings = SyncSettings()

@@ -2,9 +2,8 @@
 
 Every request first takes a token from the quota governor, then an LWA access token, then goes out.
 Answers become dicts (the raw order JSON; `amzorders.amazon.models.parse_order` types them) or typed
-errors. Transient failures (429, 5xx, timeouts, resets, malformed bodies) are retried with full-jitter
-exponential backoff (tenacity), bounded in attempts and in time, sleeping on the injected clock so a
-simulation retries in virtual time; 400/403/404 are never retried.
+errors. Transient failures (429, 5xx, timeouts, resets, malformed bodies) are retried as `retry`
+says (full-jitter backoff on the injected clock, bounded in attempts and time); 400/403/404 never are.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from urllib.parse import quote
 
 import certifi
 import httpx
-from tenacity import RetryCallState, Retrying, retry_if_exception, wait_fixed, wait_random_exponential
 
 import amzorders
 from amzorders.clock import Clock, format_instant, parse_instant
@@ -39,6 +37,7 @@ from .errors import (
 )
 from .governor import Priority, QuotaGovernor
 from .regions import LWA_TOKEN_URL
+from .retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -166,10 +165,7 @@ class OrdersClient:
         self._endpoint = endpoint.rstrip("/")
         self._governor = governor
         self._clock = clock
-        self._max_retries = max_retries
-        self._max_retry_time = max_retry_time
-        # Full jitter above a floor: retries of many clients spread out, and never come back at once.
-        self._wait = wait_fixed(min_backoff) + wait_random_exponential(multiplier=backoff, max=max_backoff)
+        self._retry = RetryPolicy(max_retries, max_retry_time, backoff, min_backoff, max_backoff)
         self._http = httpx.Client(
             transport=transport,
             verify=True if transport is not None else _tls_context(),
@@ -264,36 +260,15 @@ class OrdersClient:
     # -- one call, retried ----------------------------------------------------------------------------------
 
     def _call(self, operation: str, path: str, params: Mapping[str, str], priority: Priority) -> dict:
-        started = self._clock.now()
-        quota_waits: list[float] = []
-
-        def budget_spent() -> float:
-            # Waiting for quota is what every call costs; only failures and backoff count against the budget.
-            return (self._clock.now() - started).total_seconds() - sum(quota_waits)
-
-        def stop(state: RetryCallState) -> bool:
-            return state.attempt_number > self._max_retries or budget_spent() >= self._max_retry_time
-
-        def wait(state: RetryCallState) -> float:
-            return max(0.0, min(self._wait(state), self._max_retry_time - budget_spent()))
-
-        def count_retry(state: RetryCallState) -> None:
-            self.stats.retries += 1
-            error = state.outcome.exception() if state.outcome else None
-            sleep = state.next_action.sleep if state.next_action else 0.0
-            log.warning(
-                "seller %s: %s; retry %d in %.1f s", self.seller_id, error, state.attempt_number, sleep
-            )
-
-        retrying = Retrying(
-            retry=retry_if_exception(lambda exc: isinstance(exc, AmazonError) and exc.retryable),
-            stop=stop,
-            wait=wait,
-            sleep=self._clock.sleep,
-            before_sleep=count_retry,
-            reraise=True,
+        return self._retry.run(
+            self._clock,
+            lambda quota_waits: self._attempt(operation, path, params, priority, quota_waits),
+            self._count_retry,
         )
-        return retrying(self._attempt, operation, path, params, priority, quota_waits)
+
+    def _count_retry(self, error: BaseException | None, attempt: int, sleep: float) -> None:
+        self.stats.retries += 1
+        log.warning("seller %s: %s; retry %d in %.1f s", self.seller_id, error, attempt, sleep)
 
     def _attempt(
         self,

@@ -80,7 +80,7 @@ def plan(schedule: ScheduleConfig, accounts: Sequence[str]) -> list[PlannedJob]:
 
 def _catch_ups(schedule: ScheduleConfig, account: str, daily: Callable[[str], CronTrigger]):
     """recheck and doublecheck as `schedule.catch_ups` says (spread: one slice every 3 h, UTC hours, as
-    the slices are cut from midnight UTC: see `amzorders.sync.passes.catch_up`)."""
+    the slices are cut from midnight UTC: see `amzorders.sync.safety_nets.catch_up`)."""
     if schedule.catch_ups == "off":
         return []
     if schedule.catch_ups == "daily":

@@ -93,7 +93,7 @@ class SyncEngine:
         return self._run("pending_watch", settings, passes.watch_pending, worth_running=due)
 
     def recheck(self, account: AccountRef, *, sliced: bool = False) -> RunSummary:
-        """The seed's `&recheck=1`; `sliced`: the scheduler's hourly share of it (see `passes.catch_up`)."""
+        """The seed's `&recheck=1`; `sliced`: the scheduler's 3-hourly slice (see `safety_nets.catch_up`)."""
         return self._run("recheck", account, lambda ctx: passes.catch_up(ctx, kind="recheck", sliced=sliced))
 
     def doublecheck(self, account: AccountRef, *, sliced: bool = False) -> RunSummary:

@@ -19,7 +19,7 @@ from amzorders.ledger.states import ParkReason, ShopState
 from amzorders.money import Money
 from amzorders.shops.port import ShopOrder, ShopOrderStatus
 from amzorders.sync.context import PassContext
-from amzorders.sync.passes import search_created
+from amzorders.sync.paging import search_created
 from amzorders.sync.push import push
 from amzorders.sync.rules import Action, decide, next_shop_state
 

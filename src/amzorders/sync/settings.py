@@ -39,7 +39,7 @@ class SyncSettings:
     # Pending watch: PENDING orders not seen to move for this long are re-read with getOrder.
     pending_watch_after: timedelta = timedelta(hours=1)
     pending_watch_max_per_run: int = 20
-    # Re-reads space out as an order stays PENDING (see `passes.recheck_interval`): up to the relaxed
+    # Re-reads space out as an order stays PENDING (see `pending.recheck_interval`): up to the relaxed
     # interval while the incremental cursor is within `search_keeping_up` of now, else up to the max.
     pending_watch_max_interval: timedelta = timedelta(hours=2)
     pending_watch_relaxed_interval: timedelta = timedelta(hours=8)

@@ -1,13 +1,13 @@
 """The stateful fake PrestaShop 8.2.1: tables, configuration, fault injection and read helpers.
 
-`FakePrestaShop` holds the shop's data in memory under one lock; the WSGI app (`app.py`) and the tests
+`FakePrestaShop` holds the shop's data in memory under one lock (its read helpers for tests are in
+`views.py`); the WSGI app (`app.py`) and the tests
 both go through it. Business rules live beside it: writes and validation in `writes.py`, order creation
 and state changes in `checkout.py`, the fresh-install data in `seed.py`.
 """
 
 from __future__ import annotations
 
-import copy
 import secrets
 import threading
 from collections import Counter
@@ -20,6 +20,7 @@ from amzorders.clock import Clock, WallClock
 
 from .pricing import money6
 from .schemas import ResourceSpec, resource_specs
+from .views import ShopViews
 
 DEFAULT_KEY = "TESTKEY0123456789ABCDEFGHIJKLMNO"
 _ZERO_FORMATS = {"isunsignedid", "isnullorunsignedid", "isbool", "isint", "isunsignedint", "ispositiveint"}
@@ -46,7 +47,7 @@ class _Fault:
     after: bool
 
 
-class FakePrestaShop:
+class FakePrestaShop(ShopViews):
     """A PrestaShop 8.2.1 shop in memory, seeded like the recorded fresh install.
 
     With `demo=False` the demo catalogue is left out (products then start at id 1); languages,
@@ -355,61 +356,3 @@ class FakePrestaShop:
         if combos and total is not None:
             total["quantity"] = str(sum(self.stock(id_product, c) for c in combos))
         product["quantity"] = total["quantity"] if total else "0"
-
-    # ---- read helpers for tests ---------------------------------------------------------------
-    def rows(self, resource: str, **equal: object) -> list[dict]:
-        """Copies of the records of `resource` whose fields equal the given values (compared as text)."""
-        with self.lock:
-            return [
-                copy.deepcopy(r)
-                for _, r in sorted(self.tables[resource].items())
-                if all(str(r.get(k)) == str(v) for k, v in equal.items())
-            ]
-
-    def row(self, resource: str, id: int) -> dict | None:
-        with self.lock:
-            found = self.tables[resource].get(int(id))
-            return copy.deepcopy(found) if found else None
-
-    def orders(self, **equal: object) -> list[dict]:
-        return self.rows("orders", **equal)
-
-    def order(self, id: int) -> dict | None:
-        return self.row("orders", id)
-
-    def customers(self, **equal: object) -> list[dict]:
-        return self.rows("customers", **equal)
-
-    def customer(self, id: int) -> dict | None:
-        return self.row("customers", id)
-
-    def addresses(self, **equal: object) -> list[dict]:
-        return self.rows("addresses", **equal)
-
-    def carts(self, **equal: object) -> list[dict]:
-        return self.rows("carts", **equal)
-
-    def cart(self, id: int) -> dict | None:
-        return self.row("carts", id)
-
-    def specific_prices(self, **equal: object) -> list[dict]:
-        return self.rows("specific_prices", **equal)
-
-    def order_details(self, id_order: int) -> list[dict]:
-        return self.rows("order_details", id_order=id_order)
-
-    def order_histories(self, id_order: int) -> list[dict]:
-        return self.rows("order_histories", id_order=id_order)
-
-    def order_payments(self, id_order: int) -> list[dict]:
-        order = self.order(id_order)
-        return [] if order is None else self.rows("order_payments", order_reference=order["reference"])
-
-    def order_carriers(self, id_order: int) -> list[dict]:
-        return self.rows("order_carriers", id_order=id_order)
-
-    def products(self, **equal: object) -> list[dict]:
-        return self.rows("products", **equal)
-
-    def carriers(self, **equal: object) -> list[dict]:
-        return self.rows("carriers", **equal)

@@ -1,0 +1,132 @@
+"""Reading searchOrders windows page by page into the ledger, for every pass.
+
+A lastUpdatedTime window moves its pass's cursor only with its last page (never ahead of what is
+recorded); a createdTime window (catch-ups, reconciliation) has no cursor. Both can be asked to stop
+rather than wait long for quota (`Patient`): the safety nets live on spare quota.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from amzorders.amazon.client import SearchQuery
+from amzorders.amazon.constants import SEARCH_ORDERS
+from amzorders.amazon.governor import Priority
+from amzorders.sync.context import PassContext
+from amzorders.sync.cursor import Window, next_cursor
+
+
+def format_span(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+def advance_cursor(ctx: PassContext, conn, kind: str, position: datetime, *, known: datetime | None) -> None:
+    """Move the account's `kind` cursor (never back), inside the caller's transaction."""
+    account = ctx.account
+    ctx.books.advance_cursor(
+        conn, account.name, account.marketplace_group, position, at=ctx.clock.now(), known=known, kind=kind
+    )
+
+
+def search_window(
+    ctx: PassContext,
+    kind: str,
+    cursor: datetime | None,
+    window: Window,
+    priority: Priority,
+    *,
+    statuses: tuple[str, ...] = (),
+    max_wait_s: float | None = None,
+):
+    """Record every page of a lastUpdatedTime window; the cursor of `kind` moves with the last page.
+    With `max_wait_s`, give up (the cursor stays) before a page that would wait longer for quota."""
+    account = ctx.account
+    query = SearchQuery(
+        marketplace_ids=account.marketplace_ids,
+        last_updated_after=window.after,
+        last_updated_before=window.before,
+        fulfillment_statuses=statuses,
+        max_results_per_page=ctx.settings.max_results_per_page,
+    )
+    server_before = None
+    reached = cursor
+    for page in Patient(ctx, ctx.client.search_orders(query, priority=priority), priority, max_wait_s):
+        server_before = page.last_updated_before or server_before
+        ctx.summary.pages += 1
+        if page.next_token is None:
+            # The window's last page and the cursor move commit together: never ahead of the ledger.
+            reached = next_cursor(cursor, window, server_before)
+
+            def move_cursor(conn, position=reached):
+                advance_cursor(ctx, conn, kind, position, known=cursor)
+
+            ctx.record(page.orders, also=move_cursor)
+        else:
+            ctx.record(page.orders)
+    return reached
+
+
+class Patient:
+    """Iterate the pages until the next one would wait more than `max_wait_s` for a searchOrders token
+    (then `stopped` is True); None: wait as long as the governor says."""
+
+    def __init__(self, ctx: PassContext, pages, priority: Priority, max_wait_s: float | None) -> None:
+        self.ctx, self.pages, self.priority, self.max_wait_s = ctx, pages, priority, max_wait_s
+        self.stopped = False
+
+    def __iter__(self):
+        ctx = self.ctx
+        try:
+            while True:
+                if self.max_wait_s is not None:
+                    wait = ctx.governor.wait_time(
+                        ctx.account.seller_id, SEARCH_ORDERS, priority=self.priority
+                    )
+                    if wait > self.max_wait_s:
+                        ctx.summary.notes.append(
+                            f"stopped after {ctx.summary.pages} page(s): the next would wait {wait:.0f} s "
+                            "for quota kept for the incremental import"
+                        )
+                        self.stopped = True
+                        return
+                page = next(self.pages, None)
+                if page is None:
+                    return
+                yield page
+        finally:
+            self.pages.close()
+
+
+def search_created(
+    ctx: PassContext,
+    created_after,
+    created_before,
+    *,
+    fulfilled_by: tuple[str, ...] = (),
+    statuses: tuple[str, ...] = (),
+    on_page=None,
+    max_wait_s: float | None = None,
+) -> bool:
+    """Record every order created in the window (catch-ups, reconciliation), page by page, at CATCH_UP
+    priority. With `max_wait_s`, stop early (returns False) rather than wait longer than that for quota:
+    a safety net must not hog the budget or the clock; the next run covers the window again."""
+    if created_before <= created_after:
+        return True
+    query = SearchQuery(
+        marketplace_ids=ctx.account.marketplace_ids,
+        created_after=created_after,
+        created_before=created_before,
+        fulfillment_statuses=statuses,
+        fulfilled_by=fulfilled_by,
+        max_results_per_page=ctx.settings.max_results_per_page,
+    )
+    pages = Patient(
+        ctx, ctx.client.search_orders(query, priority=Priority.CATCH_UP), Priority.CATCH_UP, max_wait_s
+    )
+    for page in pages:
+        ctx.summary.pages += 1
+        ctx.record(page.orders)
+        if on_page is not None:
+            on_page(page.orders)
+    return not pages.stopped

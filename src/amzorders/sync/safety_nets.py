@@ -1,0 +1,106 @@
+"""The safety nets under the incremental import, all on spare quota: the late-index sweep and the seed's
+catch-up passes (recheck, doublecheck). The daily reconciliation is in `reconcile`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from amzorders.amazon.constants import FulfilledBy, FulfillmentStatus
+from amzorders.amazon.governor import Priority
+from amzorders.ledger.bookkeeping import LATE_SWEEP
+from amzorders.sync.context import PassContext
+from amzorders.sync.cursor import Window, chunks
+from amzorders.sync.paging import advance_cursor, format_span, search_created, search_window
+
+
+def late_index_sweep(ctx: PassContext, late: datetime | None) -> None:
+    """Re-read, once, the updates up to `late_sweep_lag` ago, in chunks, on spare quota.
+
+    Amazon's search index sometimes shows an update 10-30 minutes late, past the cursor's overlap; that
+    version would otherwise only come back through a safety net, and a MERCHANT order's SHIPPED never
+    does. The sweep has its own cursor (`sweep_cursors`) and reads each update one more time at
+    LATE_SWEEP priority (after the import, before the seed's catch-ups), at most `LATE_SWEEP_CHUNK` of
+    updates a run, and only while no page would wait long for quota. Under quota pressure it falls
+    behind instead of skipping anything (skipping would lose the late versions); it catches up when the
+    shop is quiet.
+    """
+    settings = ctx.settings
+    end = ctx.clock.now() - settings.late_sweep_lag
+    if late is None:  # the first run starts the sweep from here
+        with ctx.orders.engine.begin() as conn:
+            advance_cursor(ctx, conn, LATE_SWEEP, end, known=None)
+        return
+    if end - late < settings.late_sweep_every:
+        return
+    window = Window(after=late - settings.overlap, before=min(end, late + LATE_SWEEP_CHUNK))
+    reached, density = late, ctx.sweep_density
+    for piece in chunks(window, density, settings.max_results_per_page, cursor=late):
+        # page-sized pieces, each moving the sweep's cursor: a sweep that gets two pages a run still
+        # advances two pages a run, instead of re-reading the same two forever. The sweep learns its own
+        # density (it reads an older, busier or quieter, stretch than the incremental), and halves its
+        # pieces when one did not fit in the pages it could have.
+        seen_before = ctx.summary.orders_seen
+        moved = search_window(
+            ctx, LATE_SWEEP, reached, piece, Priority.LATE_SWEEP, max_wait_s=settings.spare_quota_max_wait_s
+        )
+        seen = ctx.summary.orders_seen - seen_before
+        if moved == reached:
+            if seen:
+                density.learn(2 * seen + 2 * settings.max_results_per_page, piece.before - piece.after)
+            break
+        density.learn(seen, piece.before - piece.after)
+        reached = moved
+    if reached == late:
+        behind = format_span(ctx.clock.now() - late)
+        ctx.summary.notes.append(f"late-index sweep postponed ({behind} behind): quota kept for the import")
+
+
+LATE_SWEEP_CHUNK = timedelta(hours=2)  # a run's share of a sweep that fell behind
+
+
+def catch_up(ctx: PassContext, *, kind: str, sliced: bool = False) -> None:
+    """The seed's safety nets, by creation time, at CATCH_UP priority (they never starve the incremental):
+    recheck = AMAZON orders SHIPPED created 15 d..2 d ago; doublecheck = MERCHANT UNSHIPPED 7 d..1 d ago.
+
+    `sliced` (what the scheduler runs, every `catch_up_every`): only the current slice of the window as
+    it stood at midnight UTC, on spare quota. The day's slices cover what one run at midnight would, spread
+    so that no run waits for quota or holds a page token long; an explicit run (cron URL, CLI) reads
+    the whole window at once, as the seed's cron did.
+    """
+    settings = ctx.settings
+    if kind == "recheck":
+        oldest, youngest = settings.recheck_window
+        fulfilled_by, statuses = (FulfilledBy.AMAZON,), (FulfillmentStatus.SHIPPED,)
+    elif kind == "doublecheck":
+        oldest, youngest = settings.doublecheck_window
+        fulfilled_by, statuses = (FulfilledBy.MERCHANT,), (FulfillmentStatus.UNSHIPPED,)
+    else:
+        raise ValueError(f"unknown catch-up pass {kind!r}: use recheck or doublecheck")
+    now = ctx.clock.now()
+    if sliced:
+        created_after, created_before = catch_up_slice(now, oldest, youngest, settings.catch_up_slices)
+        max_wait_s = settings.spare_quota_max_wait_s
+    else:
+        created_after, created_before = now - oldest, now - youngest
+        max_wait_s = settings.catch_up_max_wait_s
+    created_before = min(created_before, now - settings.visibility_delay)
+    ctx.summary.window = (created_after, created_before)
+    search_created(
+        ctx,
+        created_after,
+        created_before,
+        fulfilled_by=fulfilled_by,
+        statuses=statuses,
+        max_wait_s=max_wait_s,
+    )
+
+
+def catch_up_slice(
+    now: datetime, oldest: timedelta, youngest: timedelta, slices: int
+) -> tuple[datetime, datetime]:
+    """The creation-time slice a scheduled catch-up reads at `now`: slice k (k = the part of the UTC day
+    elapsed, in `slices` parts) of the window [midnight - oldest, midnight - youngest]."""
+    midnight = datetime.combine(now.date(), time(0), tzinfo=UTC)
+    part = min(int((now - midnight) / (timedelta(days=1) / slices)), slices - 1)
+    start, span = midnight - oldest, oldest - youngest
+    return start + span * part / slices, start + span * (part + 1) / slices
