@@ -15,6 +15,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
+from functools import partial
 
 import httpx
 from sqlalchemy import Engine
@@ -26,7 +27,7 @@ from amzorders.clock import Clock
 from amzorders.ledger.bookkeeping import Bookkeeping
 from amzorders.ledger.orders import OrderBook
 from amzorders.shops.port import Shop
-from amzorders.sync import passes
+from amzorders.sync import passes, pending, safety_nets
 from amzorders.sync.context import PassContext
 from amzorders.sync.cursor import WindowDensity
 from amzorders.sync.push import push
@@ -89,17 +90,19 @@ class SyncEngine:
 
     def watch_pending(self, account: AccountRef) -> RunSummary:
         settings = self._account(account)
-        due = passes.pending_watch_due(self.orders, self.books, settings, self.settings, self.clock.now())
-        return self._run("pending_watch", settings, passes.watch_pending, worth_running=due)
+        due = pending.pending_watch_due(self.orders, self.books, settings, self.settings, self.clock.now())
+        return self._run("pending_watch", settings, pending.watch_pending, worth_running=due)
 
     def recheck(self, account: AccountRef, *, sliced: bool = False) -> RunSummary:
         """The seed's `&recheck=1`; `sliced`: the scheduler's 3-hourly slice (see `safety_nets.catch_up`)."""
-        return self._run("recheck", account, lambda ctx: passes.catch_up(ctx, kind="recheck", sliced=sliced))
+        return self._run(
+            "recheck", account, lambda ctx: safety_nets.catch_up(ctx, kind="recheck", sliced=sliced)
+        )
 
     def doublecheck(self, account: AccountRef, *, sliced: bool = False) -> RunSummary:
         """The seed's `&doublecheck=1`; `sliced` as for `recheck`."""
         return self._run(
-            "doublecheck", account, lambda ctx: passes.catch_up(ctx, kind="doublecheck", sliced=sliced)
+            "doublecheck", account, partial(safety_nets.catch_up, kind="doublecheck", sliced=sliced)
         )
 
     def push_to_shop(self, account: AccountRef) -> RunSummary:

@@ -67,6 +67,12 @@ def search_window(
     return reached
 
 
+def quota_wait_over(ctx: PassContext, priority: Priority, max_wait_s: float) -> float | None:
+    """The wait for the next searchOrders token at `priority` when it exceeds `max_wait_s`, else None."""
+    wait = ctx.governor.wait_time(ctx.account.seller_id, SEARCH_ORDERS, priority=priority)
+    return wait if wait > max_wait_s else None
+
+
 class Patient:
     """Iterate the pages until the next one would wait more than `max_wait_s` for a searchOrders token
     (then `stopped` is True); None: wait as long as the governor says."""
@@ -80,10 +86,8 @@ class Patient:
         try:
             while True:
                 if self.max_wait_s is not None:
-                    wait = ctx.governor.wait_time(
-                        ctx.account.seller_id, SEARCH_ORDERS, priority=self.priority
-                    )
-                    if wait > self.max_wait_s:
+                    wait = quota_wait_over(ctx, self.priority, self.max_wait_s)
+                    if wait is not None:
                         ctx.summary.notes.append(
                             f"stopped after {ctx.summary.pages} page(s): the next would wait {wait:.0f} s "
                             "for quota kept for the incremental import"

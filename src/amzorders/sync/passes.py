@@ -14,20 +14,9 @@ from amzorders.amazon.governor import Priority
 from amzorders.ledger.bookkeeping import INCREMENTAL, LATE_SWEEP
 from amzorders.sync.context import PassContext
 from amzorders.sync.cursor import PAGE_FILL, chunks, free_overlap, plan_window
-from amzorders.sync.paging import format_span, search_created, search_window
-from amzorders.sync.pending import pending_watch_due, recheck_interval, watch_pending
+from amzorders.sync.paging import format_span, quota_wait_over, search_window
 from amzorders.sync.rules import PENDING_STATUSES
-from amzorders.sync.safety_nets import catch_up, late_index_sweep
-
-# The passes the engine runs, in one namespace (`passes.incremental`, `passes.watch_pending`, ...).
-__all__ = [
-    "catch_up",
-    "incremental",
-    "pending_watch_due",
-    "recheck_interval",
-    "search_created",
-    "watch_pending",
-]
+from amzorders.sync.safety_nets import late_index_sweep
 
 
 def incremental(ctx: PassContext) -> None:
@@ -97,8 +86,8 @@ def _worth_a_call(ctx: PassContext, cursor: datetime | None) -> bool:
 
 
 def _should_pause(ctx: PassContext, max_wait_s: float, reached: datetime | None) -> bool:
-    wait = ctx.governor.wait_time(ctx.account.seller_id, SEARCH_ORDERS, priority=Priority.INCREMENTAL)
-    if wait <= max_wait_s:
+    wait = quota_wait_over(ctx, Priority.INCREMENTAL, max_wait_s)
+    if wait is None:
         return False
     behind = format_span(ctx.clock.now() - reached) if reached is not None else "?"
     ctx.summary.notes.append(f"paused {behind} behind: the next page would wait {wait:.0f} s for quota")
