@@ -40,3 +40,14 @@ def test_total_of_nothing_is_zero_in_the_currency():
 @given(st.lists(st.decimals(min_value=-(10**6), max_value=10**6, places=2), max_size=30))
 def test_sums_are_exact(amounts):
     assert total((Money(a, "EUR") for a in amounts), "EUR").amount == sum(amounts, Decimal(0))
+
+
+def test_parsed_amounts_are_shared_but_still_checked():
+    first = Money.from_amazon({"amount": "11.90", "currencyCode": "EUR"})
+    assert Money.from_amazon({"amount": "11.90", "currencyCode": "EUR"}) is first
+    assert Money.from_amazon({"amount": "11.90", "currencyCode": "GBP"}).currency == "GBP"
+    for bad in ({"amount": "eleven", "currencyCode": "EUR"}, {"amount": "1", "currencyCode": "euro"}, "1"):
+        with pytest.raises(MoneyError):
+            Money.from_amazon(bad)
+    with pytest.raises(MoneyError, match="float"):
+        Money.from_amazon({"amount": 1.5, "currencyCode": "EUR"})

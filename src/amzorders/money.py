@@ -26,6 +26,11 @@ def minor_units(currency: str) -> int:
     return _MINOR_UNITS.get(currency, 2)
 
 
+_CHECKED_CURRENCIES: set[str] = set()  # codes that passed the ISO 4217 shape check
+_FROM_AMAZON: dict[tuple, Money] = {}
+_FROM_AMAZON_SIZE = 20_000
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     amount: Decimal
@@ -36,8 +41,10 @@ class Money:
             raise MoneyError(f"amount must be a Decimal, got {type(self.amount).__name__} {self.amount!r}")
         if not self.amount.is_finite():
             raise MoneyError(f"amount {self.amount} is not a finite number")
-        if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
-            raise MoneyError(f"currency {self.currency!r} is not an ISO 4217 code such as 'EUR'")
+        if self.currency not in _CHECKED_CURRENCIES:
+            if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
+                raise MoneyError(f"currency {self.currency!r} is not an ISO 4217 code such as 'EUR'")
+            _CHECKED_CURRENCIES.add(self.currency)
 
     @classmethod
     def of(cls, amount: str | int | Decimal, currency: str) -> Money:
@@ -55,11 +62,26 @@ class Money:
 
     @classmethod
     def from_amazon(cls, value: dict) -> Money:
-        """Parse Amazon's `Money` object (`amount` and `currencyCode` are both required)."""
+        """Parse Amazon's `Money` object (`amount` and `currencyCode` are both required).
+
+        Amounts repeat a lot (prices, tax, shipping across a day's orders) and Money is immutable, so
+        parsed values are shared from a bounded memo: order parsing is on the import's hot path."""
         try:
-            return cls.of(value["amount"], value["currencyCode"])
+            key = (value["amount"], value["currencyCode"])
         except KeyError as exc:
             raise MoneyError(f"Amazon Money object without {exc.args[0]!r}: {value!r}") from exc
+        except TypeError as exc:
+            raise MoneyError(f"Amazon Money object must be an object, got {value!r}") from exc
+        try:
+            known = _FROM_AMAZON.get(key)
+        except TypeError:  # an unhashable amount: let `of` name the problem
+            return cls.of(*key)
+        if known is None:
+            known = cls.of(*key)
+            if len(_FROM_AMAZON) >= _FROM_AMAZON_SIZE:
+                _FROM_AMAZON.clear()
+            _FROM_AMAZON[key] = known
+        return known
 
     def to_amazon(self) -> dict[str, str]:
         return {"amount": format(self.amount, "f"), "currencyCode": self.currency}

@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 from amzorders.clock import format_instant
-from amzorders.ledger.orders import ShopOutcome
+from amzorders.ledger.orders import OrderBook, ShopOutcome
 from amzorders.ledger.states import ParkReason, ShopState
 from amzorders.sync.rules import plan_snapshot
 from ledger.order_json import amazon_order
@@ -187,3 +187,25 @@ def test_manual_park_and_retry(book, clock):
     assert book.retry("main", "A", at=clock.now())
     assert [o.amazon_order_id for o in book.due_for_shop("main", clock.now())] == ["A"]
     assert not book.park("main", "NOPE", "x", at=clock.now())
+
+
+def test_the_push_gets_the_recorded_version_without_parsing_it_again(book, ledger, clock):
+    record(book, clock, amazon_order("A", status="UNSHIPPED"))
+    row = book.get("main", "A")
+    first = book.parsed(row)
+    assert first is book.parsed(row) and first.order_id == "A"
+    # another process records a newer version: the row's snapshot wins over this process's memo
+    other = OrderBook(ledger)
+    other.record_snapshots(
+        "main",
+        [amazon_order("A", status="SHIPPED", updated=at(clock, 30))],
+        seen_at=clock.now(),
+        planner=planner,
+    )
+    newer = book.parsed(book.get("main", "A"))
+    assert newer.fulfillment_status == "SHIPPED" and newer is not first
+    # purged PII is never handed back from memory
+    record(book, clock, amazon_order("B"))
+    book.purge_pii(clock.now() + timedelta(days=1))
+    purged = book.get("main", "B")
+    assert purged.pii_purged and book.parsed(purged).buyer is None

@@ -9,7 +9,15 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from amzorders.sync.cursor import Window, WindowDensity, chunks, free_overlap, next_cursor, plan_window
+from amzorders.sync.cursor import (
+    SettledStretch,
+    Window,
+    WindowDensity,
+    chunks,
+    free_overlap,
+    next_cursor,
+    plan_window,
+)
 
 OVERLAP = timedelta(minutes=15)
 DELAY = timedelta(minutes=2)
@@ -79,11 +87,16 @@ densities = st.floats(min_value=1e-9, max_value=2.0, allow_nan=False, allow_infi
 spans = st.integers(min_value=1, max_value=2 * 86400)
 
 
-@given(densities, spans, st.integers(min_value=0, max_value=1800))
-def test_chunks_tile_the_window_without_gap_or_overlap(rows_per_s, span_s, overlap_s):
+@given(
+    densities,
+    spans,
+    st.integers(min_value=0, max_value=1800),
+    st.sampled_from([0.8, 1.0, 2.5, 5.0]),
+)
+def test_chunks_tile_the_window_without_gap_or_overlap(rows_per_s, span_s, overlap_s, pages):
     window = Window(after=T0, before=T0 + timedelta(seconds=span_s))
     cursor = min(T0 + timedelta(seconds=overlap_s), window.before)
-    pieces = list(chunks(window, WindowDensity(rows_per_s), page_size=100, cursor=cursor))
+    pieces = list(chunks(window, WindowDensity(rows_per_s), page_size=100, cursor=cursor, pages=pages))
     assert pieces[0].after == window.after and pieces[-1].before == window.before
     for left, right in itertools.pairwise(pieces):
         assert left.before == right.after
@@ -91,7 +104,10 @@ def test_chunks_tile_the_window_without_gap_or_overlap(rows_per_s, span_s, overl
     # every piece moves the cursor: the overlap (already read) never makes a piece of its own
     assert pieces[0].before > cursor or pieces[0].before == window.before
     expected_rows = [rows_per_s * (p.before - max(p.after, cursor)).total_seconds() for p in pieces]
-    assert all(rows <= 100 for rows in expected_rows)  # each piece brings about a page of new, never more
+    # each piece brings about `pages` pages of new rows, never more; all but the last one that much
+    slack = rows_per_s * 1e-5  # pieces are cut to the microsecond
+    assert all(rows <= pages * 100 + slack for rows in expected_rows)
+    assert all(rows >= pages * 100 - slack for rows in expected_rows[1:-1])
 
 
 def test_unknown_density_reads_the_window_whole():
@@ -123,3 +139,34 @@ def test_density_learns_from_windows():
     assert free_overlap(density, timedelta(minutes=5), 100, timedelta(minutes=2), timedelta(minutes=30)) == (
         timedelta(minutes=2)
     )
+
+
+# --- What the late-index sweep may jump over ------------------------------------------------------------
+
+stretches = st.lists(st.tuples(st.integers(0, 600), st.integers(0, 120)), max_size=12)
+
+
+@given(stretches, st.integers(0, 720))
+def test_the_sweep_only_jumps_over_time_the_incremental_settled(added, position_min):
+    """Soundness: every minute a jump skips was inside a stretch the incremental settled."""
+    settled, covered = SettledStretch(), set()
+    for start_min, length_min in added:
+        settled.add(T0 + timedelta(minutes=start_min), T0 + timedelta(minutes=start_min + length_min))
+        covered |= set(range(start_min, start_min + length_min))
+    position = T0 + timedelta(minutes=position_min)
+    target = settled.skip_to(position)
+    if target is not None:
+        assert target > position
+        skipped = range(position_min, int((target - T0).total_seconds() // 60))
+        assert set(skipped) <= covered
+
+
+def test_contiguous_windows_read_late_make_one_stretch():
+    settled = SettledStretch()
+    for k in range(6):  # 5-minute windows with a 2-minute overlap, each read late enough
+        settled.add(T0 + timedelta(minutes=5 * k - 2), T0 + timedelta(minutes=5 * k + 5))
+    assert settled.skip_to(T0) == T0 + timedelta(minutes=30)
+    assert settled.skip_to(T0 + timedelta(minutes=30)) is None  # the end itself is not settled beyond
+    settled.add(T0 + timedelta(hours=2), T0 + timedelta(hours=3))  # a later, separate stretch replaces it
+    assert settled.skip_to(T0 + timedelta(minutes=10)) is None
+    assert settled.skip_to(T0 + timedelta(hours=2)) == T0 + timedelta(hours=3)

@@ -7,7 +7,7 @@ from datetime import timedelta as td
 
 from amzorders.money import Money
 from amzorders.sync.settings import SyncSettings
-from sync.conftest import GRAND_TOTAL, START, ScenarioBuilder
+from sync.conftest import GRAND_TOTAL, MARKETPLACE, START, ScenarioBuilder
 
 H, D, M, S = td(hours=1), td(days=1), td(minutes=1), td(seconds=1)
 
@@ -149,8 +149,8 @@ def test_updates_indexed_later_than_the_overlap_are_caught_by_the_late_index_swe
 
 def test_a_backlog_is_read_page_by_page_and_published_while_it_drains(make_world):
     """2,500 orders paid within an hour: 25+ pages when searchOrders gives one every 3 minutes. The
-    runs read the backlog in page-sized chunks, pause rather than hold the quota, the push publishes
-    between them, and nothing is lost, doubled or throttled."""
+    runs read the backlog in chunks of a few pages and pause between them rather than hold the quota,
+    the push publishes meanwhile, and nothing is lost, doubled or throttled."""
     b = ScenarioBuilder(days=1)
     ids = [
         b.order("MERCHANT", [(2 * H + n * S, "PENDING"), (2 * H + n * S + 90 * S, "UNSHIPPED")])
@@ -160,9 +160,12 @@ def test_a_backlog_is_read_page_by_page_and_published_while_it_drains(make_world
         for n in range(0, 3600, 3)
     ]
     world = make_world(b.build())
-    summaries = world.run(4 * H)
-    in_shop_midway = world.store.count_orders()
-    assert 0 < in_shop_midway < len(ids)  # published while the backlog drains, not all at the end
+    summaries, in_shop = [], []
+    for quarter in range(1, 9):  # 2 h 15 .. 4 h
+        summaries += world.run(2 * H + quarter * 15 * M)
+        in_shop.append(world.store.count_orders())
+    # published while the backlog drains, not all at the end
+    assert in_shop[0] < len(ids) and len(set(in_shop)) >= 4
     assert any("paused" in note for s in summaries for note in s.notes)
     assert not any(s.problems for s in summaries)  # pacing is not an error
     longest = max((s.finished_at - s.started_at for s in summaries if s.kind == "incremental"), default=td(0))
@@ -208,3 +211,18 @@ def test_late_index_sweep_falls_behind_under_pressure_and_catches_up_without_ski
     assert set(late) <= in_shop and set(rush) <= in_shop
     assert_no_duplicates(world)
     assert world.marketplace.stats.throttled == 0
+
+
+def test_a_backlog_read_late_is_not_read_again_by_the_late_index_sweep(make_world):
+    """searchOrders is down for 3 hours: the incremental reads the backlog afterwards, long after
+    Amazon indexed it, so the late-index sweep jumps over it instead of paying for it a second time."""
+    b = ScenarioBuilder(days=1)
+    ids = [b.order("MERCHANT", [(H + n * 20 * S, "UNSHIPPED")]) for n in range(540)]
+    b.fault(H, 4 * H, operations=("searchOrders",))
+    world = make_world(b.build())
+    summaries = world.run(10 * H)
+    assert {o.amazon_order_id for o in world.store.iter_orders()} == set(ids)
+    seen = sum(s.orders_seen for s in summaries)
+    assert seen < 1.6 * len(ids)  # read about once (2.4 times when the sweep read it all again)
+    late = world.engine.books.cursor("main", MARKETPLACE, kind="late_sweep")
+    assert late is not None and late >= START + 9 * H

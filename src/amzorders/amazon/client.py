@@ -23,6 +23,7 @@ import certifi
 import httpx
 
 import amzorders
+from amzorders import jsoncodec
 from amzorders.clock import Clock, format_instant, parse_instant
 
 from .auth import AccessTokens, Credentials
@@ -310,7 +311,7 @@ class OrdersClient:
 
     def _json_body(self, operation: str, response: httpx.Response) -> dict:
         try:
-            body = response.json()
+            body = jsoncodec.loads(response.content)
         except ValueError as exc:
             raise TransportError(
                 "malformed JSON in a 200 answer",

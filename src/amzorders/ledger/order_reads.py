@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from amzorders import jsoncodec
 from amzorders.ledger.schema import order_events, orders
 
 
@@ -42,7 +42,7 @@ class LedgerOrder:
     pii_purged: bool
 
     def raw(self) -> dict[str, Any]:
-        return json.loads(self.snapshot)
+        return jsoncodec.loads(self.snapshot)
 
 
 class OrderReads:

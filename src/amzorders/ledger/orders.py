@@ -7,7 +7,6 @@ catch-up passes re-read old versions); an equal one is a no-op, so overlapping w
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,9 +16,10 @@ from sqlalchemy import Engine, bindparam, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from amzorders import jsoncodec
 from amzorders.amazon.models import Order, OrderParseError, parse_order
 from amzorders.clock import parse_instant
-from amzorders.ledger.batch import group_by_keys, update_by_id
+from amzorders.ledger.batch import group_by_keys, insert_returning_ids, update_by_id
 from amzorders.ledger.order_reads import LedgerOrder, OrderReads
 from amzorders.ledger.schema import order_events, orders
 from amzorders.ledger.shop_work import Repair, ShopOutcome, ShopWork
@@ -90,8 +90,36 @@ def _parse(raw: Mapping[str, Any]) -> tuple[Order | None, OrderParseError | None
 class OrderBook(ShopWork, OrderReads):
     """Every write to the orders table and its events (reads and shop work come from the mixins)."""
 
+    # How many recently recorded versions `parsed` can hand out without parsing their snapshot again.
+    RECENT_PARSED = 2_000
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._recent: dict[tuple[str, str], Order] = {}
+
+    def parsed(self, order: LedgerOrder) -> Order:
+        """The ledger order's snapshot as an `Order` (raises `OrderParseError`).
+
+        The push creates orders minutes after the import recorded them: the version this process
+        recorded is handed out again instead of parsed a second time, when it is exactly the version the
+        row holds (same lastUpdatedTime and status, PII not purged; another process may have written a
+        newer one)."""
+        known = self._recent.get((order.account, order.amazon_order_id))
+        if (
+            known is not None
+            and not order.pii_purged
+            and known.last_updated_time == order.last_updated_time
+            and known.fulfillment_status == order.status
+        ):
+            return known
+        return parse_order(jsoncodec.loads(order.snapshot))
+
+    def _remember(self, account: str, order: Order) -> None:
+        recent = self._recent
+        recent.pop((account, order.order_id), None)
+        recent[(account, order.order_id)] = order
+        if len(recent) > self.RECENT_PARSED:
+            del recent[next(iter(recent))]  # the oldest
 
     # --- Recording what Amazon says ------------------------------------------------------------------
 
@@ -173,6 +201,7 @@ class OrderBook(ShopWork, OrderReads):
                 ):
                     continue
             values = _snapshot_values(order, raw, row, seen_at, planner)
+            self._remember(account, order)
             if row is None:
                 inserts.append(
                     {"account": account, "amazon_order_id": order_id, "first_seen_at": seen_at, **values}
@@ -193,9 +222,9 @@ class OrderBook(ShopWork, OrderReads):
             # rows of one executemany must share their keys: group them (a parked unreadable row differs)
             inserts = [row for group in group_by_keys(inserts).values() for row in group]
             new_ids = [
-                r.id
+                new_id
                 for group in group_by_keys(inserts).values()
-                for r in conn.execute(_INSERT_RETURNING_ID, group)
+                for new_id in insert_returning_ids(conn, orders, group, "amazon_order_id")
             ]
             for new_id, values in zip(new_ids, inserts, strict=True):
                 detail = values["last_error"] if values["shop_state"] == ShopState.PARKED else None
@@ -259,7 +288,7 @@ class OrderBook(ShopWork, OrderReads):
 
 def _without_pii(snapshot: str) -> str:
     try:
-        data = json.loads(snapshot)
+        data = jsoncodec.loads(snapshot)
     except ValueError:
         return "{}"
     if isinstance(data, dict):
@@ -268,8 +297,7 @@ def _without_pii(snapshot: str) -> str:
     return _dumps(data)
 
 
-def _dumps(raw: Any) -> str:
-    return json.dumps(raw, separators=(",", ":"), ensure_ascii=False, default=str)
+_dumps = jsoncodec.dumps
 
 
 def _snapshot_values(order: Order, raw, row, seen_at: datetime, planner: Planner) -> dict[str, Any]:
@@ -350,5 +378,4 @@ _KNOWN = select(
 ).where(
     _o.account == bindparam("account"), _o.amazon_order_id.in_(bindparam("ids", expanding=True))
 )  # fmt: skip
-_INSERT_RETURNING_ID = insert(orders).returning(_o.id, sort_by_parameter_order=True)
 _EVENT_INSERT = insert(order_events)

@@ -80,6 +80,21 @@ class Instant(TypeDecorator):
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
 
+    def bind_processor(self, dialect: Dialect):
+        """On SQLite, write the naive UTC text directly, in the format SQLAlchemy's DateTime writes
+        (microseconds always present, so stored values compare and sort as text)."""
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value):
+            if value is None:
+                return None
+            if not isinstance(value, datetime):
+                raise TypeError(f"an Instant must be a datetime, got {type(value).__name__} {value!r}")
+            return ensure_utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+        return process
+
     def result_processor(self, dialect: Dialect, coltype):
         """On SQLite, parse the stored naive UTC text with `fromisoformat` (several times faster than the
         generic regex parse on the hot read paths); anything unusual takes the generic path."""

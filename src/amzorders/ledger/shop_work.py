@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, and_, bindparam, exists, insert, or_, select, update
+from sqlalchemy.engine import Connection
 
 from amzorders.ledger.batch import update_by_id
 from amzorders.ledger.order_reads import LedgerOrder
@@ -188,13 +189,17 @@ class ShopWork:
     def mark_checked(self, checks: Sequence[tuple[int, datetime]], at: datetime) -> None:
         """Record the pending watch's reads: (order id, when it may be read again)."""
         if checks:
+            with self.engine.begin() as conn:
+                self.mark_checked_in(conn, checks, at)
+
+    @staticmethod
+    def mark_checked_in(conn: Connection, checks: Sequence[tuple[int, datetime]], at: datetime) -> None:
+        """`mark_checked` in the caller's transaction (beside the snapshots those reads brought)."""
+        if checks:
             rows = [
                 {"_id": order_id, "last_checked_at": at, "next_check_at": again} for order_id, again in checks
             ]
-            with self.engine.begin() as conn:
-                conn.execute(
-                    update_by_id(("last_checked_at", "next_check_at"), guard_last_updated=False), rows
-                )
+            conn.execute(update_by_id(("last_checked_at", "next_check_at"), guard_last_updated=False), rows)
 
 
 _o = orders.c

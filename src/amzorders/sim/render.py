@@ -20,6 +20,34 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]
 
 from amzorders.amazon.constants import MARKETPLACE_NAMES, FulfilledBy
 
+from .record import (
+    BUYER_COMPANY,
+    BUYER_EMAIL,
+    BUYER_NAME,
+    CITY,
+    COMPANY,
+    COUNTRY_CODE,
+    CURRENCY,
+    GRAND_TOTAL,
+    HAS_BUYER,
+    HAS_RECIPIENT,
+    ITEM_FIELDS,
+    ITEMS,
+    ITEMS_TOTAL,
+    LEVEL,
+    LINE1,
+    LINE2,
+    NAME,
+    PHONE,
+    POSTAL_CODE,
+    PROGRAMS,
+    SEPARATOR,
+    SHIPPING,
+    SHIPPING_TAX,
+    STATE,
+    TAXES,
+    order_record,
+)
 from .scenario import OrderSpec, iso_z
 
 PAID_STATUSES = frozenset({"UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED"})
@@ -167,143 +195,131 @@ def _order_proceeds(order: OrderSpec) -> dict:
 
 
 def render_order_json(order: OrderSpec, version: int, paid: bool, mask: int) -> bytes:
-    """`render_order` straight to compact JSON bytes, without the intermediate dicts.
-
-    The hot path of simulations (every order version served is rendered once); tests check it equals
-    `json.dumps(render_order(...))`. Texts from the scenario go through the C string encoder; ids, codes
-    and amounts are validated or generated here and need no escaping beyond it.
-    """
+    """`render_order` straight to compact JSON bytes, without the intermediate dicts (tests check it equals
+    `json.dumps(render_order(...))`); the simulator itself renders from kept records (`render_record`)."""
     event = order.timeline[version]
-    status = event.status
-    currency = order.currency
-    marketplace = order.marketplace_id
+    return render_record(
+        order_record(order),
+        order.order_id,
+        order.marketplace_id,
+        order.fulfilled_by,
+        iso_z(order.timeline[0].at),
+        iso_z(event.at),
+        event.status,
+        paid,
+        mask,
+    )
+
+
+def render_record(
+    record: str,
+    order_id: str,
+    marketplace: str,
+    fulfilled_by: str,
+    created: str,
+    updated: str,
+    status: str,
+    paid: bool,
+    mask: int,
+) -> bytes:
+    """One version of an order from its `record.order_record` and what the index keeps: the id, the
+    marketplace, the fulfilment channel, the creation and version times (ISO 8601 with Z) and status.
+
+    The hot path of simulations (every order version served is rendered once): it only joins pieces.
+    """
+    f = record.split(SEPARATOR)
+    money = '","currencyCode":"' + f[CURRENCY] + '"}'  # closes {"amount":"...
     out = [
         '{"orderId":',
-        _q(order.order_id),
+        _q(order_id),
         ',"createdTime":"',
-        iso_z(order.timeline[0].at),
+        created,
         '","lastUpdatedTime":"',
-        iso_z(event.at),
+        updated,
         '"',
     ]
-    if order.programs:
-        out.append(',"programs":[' + ",".join(map(_q, order.programs)) + "]")
+    if f[PROGRAMS]:
+        out.append(',"programs":' + f[PROGRAMS])
     out.append(
         f',"salesChannel":{{"channelName":"AMAZON","marketplaceId":{_q(marketplace)},'
         f'"marketplaceName":{_q(MARKETPLACE_NAMES.get(marketplace, marketplace))}}}'
     )
     addressable = status in ADDRESS_STATUSES
-    buyer = order.buyer
-    if mask & BUYER and buyer is not None:
+    if mask & BUYER and f[HAS_BUYER]:
         fields = []
-        if buyer.name:
-            fields.append('"buyerName":' + _q(buyer.name))
-        if buyer.email and addressable:
-            fields.append('"buyerEmail":' + _q(buyer.email))
-        if buyer.company_name:
-            fields.append('"buyerCompanyName":' + _q(buyer.company_name))
+        if f[BUYER_NAME]:
+            fields.append('"buyerName":' + f[BUYER_NAME])
+        if f[BUYER_EMAIL] and addressable:
+            fields.append('"buyerEmail":' + f[BUYER_EMAIL])
+        if f[BUYER_COMPANY]:
+            fields.append('"buyerCompanyName":' + f[BUYER_COMPANY])
         out.append(',"buyer":{' + ",".join(fields) + "}")
-    if mask & RECIPIENT and order.recipient is not None and addressable:
-        out.append(',"recipient":{"deliveryAddress":' + _address_json(order) + "}")
+    if mask & RECIPIENT and f[HAS_RECIPIENT] and addressable:
+        out.append(',"recipient":{"deliveryAddress":' + _address_from(f, fulfilled_by) + "}")
     proceeds = paid and mask & PROCEEDS
+    shipping, shipping_tax = f[SHIPPING], f[SHIPPING_TAX]
     if proceeds:
-        out.append(',"proceeds":' + _order_proceeds_json(order))
+        out += (',"proceeds":{"grandTotal":{"amount":"', f[GRAND_TOTAL], money)
+        out += (',"breakdowns":[{"type":"ITEM","subtotal":{"amount":"', f[ITEMS_TOTAL], money, "},")
+        if shipping:
+            out += ('{"type":"SHIPPING","subtotal":{"amount":"', shipping, money, "},")
+        out += ('{"type":"TAX","subtotal":{"amount":"', f[TAXES], money, "}]}")
     if mask & FULFILLMENT:
         out.append(
-            f',"fulfillment":{{"fulfillmentStatus":{_q(status)},"fulfilledBy":{_q(order.fulfilled_by)},'
-            f'"fulfillmentServiceLevel":{_q(order.service_level)}}}'
+            f',"fulfillment":{{"fulfillmentStatus":{_q(status)},"fulfilledBy":{_q(fulfilled_by)},'
+            f'"fulfillmentServiceLevel":{f[LEVEL]}}}'
         )
     out.append(',"orderItems":[')
-    shipping_left = True
-    for position, item in enumerate(order.items):
+    for position, start in enumerate(range(ITEMS, len(f), ITEM_FIELDS)):
+        item_id, quantity, asin, title, sku, unit_price, tax, subtotal, total, taxes = f[
+            start : start + ITEM_FIELDS
+        ]
         if position:
             out.append(",")
+            shipping = shipping_tax = ""  # the order's shipping is on its first item
         out.append(
-            f'{{"orderItemId":{_q(item.order_item_id)},"quantityOrdered":{item.quantity},'
-            f'"product":{{"asin":{_q(item.asin)},"title":{_q(item.title)},"sellerSku":{_q(item.sku)}'
+            f'{{"orderItemId":{item_id},"quantityOrdered":{quantity},'
+            f'"product":{{"asin":{asin},"title":{title},"sellerSku":{sku}'
         )
         if paid:
-            out.append(f',"price":{{"unitPrice":{_mj(item.unit_price, currency)}}}')
+            out += (',"price":{"unitPrice":{"amount":"', unit_price, money, "}")
         out.append("}")
         if proceeds:
-            if shipping_left:
-                shipping, shipping_tax, shipping_left = order.shipping_price, order.shipping_tax, False
-            else:
-                shipping = shipping_tax = _ZERO
-            out.append(
-                ',"proceeds":'
-                + _item_proceeds_json(
-                    item.unit_price * item.quantity, item.tax, shipping, shipping_tax, currency
-                )
-            )
+            out += (',"proceeds":{"proceedsTotal":{"amount":"', total, money, ',"breakdowns":[')
+            out += ('{"type":"ITEM","subtotal":{"amount":"', subtotal, money, "},")
+            if shipping:
+                out += ('{"type":"SHIPPING","subtotal":{"amount":"', shipping, money, "},")
+            out += ('{"type":"TAX","subtotal":{"amount":"', taxes, money)
+            out += (',"detailedBreakdowns":[{"subtype":"ITEM","value":{"amount":"', tax, money, "}")
+            if shipping_tax:
+                out += (',{"subtype":"SHIPPING","value":{"amount":"', shipping_tax, money, "}")
+            out.append("]}]}")
         if mask & FULFILLMENT:
-            shipped = item.quantity if _shipped(status, position) else 0
-            left = item.quantity - shipped
+            shipped, left = (quantity, "0") if _shipped(status, position) else ("0", quantity)
             out.append(f',"fulfillment":{{"quantityFulfilled":{shipped},"quantityUnfulfilled":{left}}}')
         out.append("}")
     out.append("]}")
     return "".join(out).encode()
 
 
+def _address_from(f: list[str], fulfilled_by: str) -> str:
+    out = ['{"name":', f[NAME]]
+    if f[COMPANY]:
+        out += (',"companyName":', f[COMPANY])
+    out += (',"addressLine1":', f[LINE1])
+    if f[LINE2]:
+        out += (',"addressLine2":', f[LINE2])
+    out += (',"city":', f[CITY])
+    if f[STATE]:
+        out += (',"stateOrRegion":', f[STATE])
+    out += (',"postalCode":', f[POSTAL_CODE], ',"countryCode":', f[COUNTRY_CODE])
+    if f[PHONE] and fulfilled_by != FulfilledBy.AMAZON:
+        out += (',"phone":', f[PHONE])
+    out.append(',"addressType":"COMMERCIAL"}' if f[COMPANY] else ',"addressType":"RESIDENTIAL"}')
+    return "".join(out)
+
+
 _q = encode_basestring
-_ZERO = Decimal(0)
-
-
-def _mj(amount: Decimal, currency: str) -> str:
-    return f'{{"amount":"{amount:f}","currencyCode":"{currency}"}}'
-
-
-def _address_json(order: OrderSpec) -> str:
-    recipient = order.recipient
-    assert recipient is not None
-    out = ['{"name":', _q(recipient.name)]
-    if recipient.company_name:
-        out += (',"companyName":', _q(recipient.company_name))
-    out += (',"addressLine1":', _q(recipient.address_line1))
-    if recipient.address_line2:
-        out += (',"addressLine2":', _q(recipient.address_line2))
-    out += (',"city":', _q(recipient.city))
-    if recipient.state_or_region:
-        out += (',"stateOrRegion":', _q(recipient.state_or_region))
-    out += (',"postalCode":', _q(recipient.postal_code), ',"countryCode":', _q(recipient.country_code))
-    if recipient.phone and order.fulfilled_by != FulfilledBy.AMAZON:
-        out += (',"phone":', _q(recipient.phone))
-    out.append(',"addressType":"COMMERCIAL"}' if recipient.company_name else ',"addressType":"RESIDENTIAL"}')
-    return "".join(out)
-
-
-def _item_proceeds_json(
-    subtotal: Decimal, tax: Decimal, shipping: Decimal, shipping_tax: Decimal, currency: str
-) -> str:
-    out = [f'{{"proceedsTotal":{_mj(subtotal + shipping + tax + shipping_tax, currency)},"breakdowns":[']
-    out.append(f'{{"type":"ITEM","subtotal":{_mj(subtotal, currency)}}},')
-    if shipping:
-        out.append(f'{{"type":"SHIPPING","subtotal":{_mj(shipping, currency)}}},')
-    out.append(
-        f'{{"type":"TAX","subtotal":{_mj(tax + shipping_tax, currency)},'
-        f'"detailedBreakdowns":[{{"subtype":"ITEM","value":{_mj(tax, currency)}}}'
-    )
-    if shipping_tax:
-        out.append(f',{{"subtype":"SHIPPING","value":{_mj(shipping_tax, currency)}}}')
-    out.append("]}]}")
-    return "".join(out)
-
-
-def _order_proceeds_json(order: OrderSpec) -> str:
-    currency = order.currency
-    items = _ZERO
-    taxes = order.shipping_tax
-    for item in order.items:
-        items += item.unit_price * item.quantity
-        taxes += item.tax
-    shipping = order.shipping_price
-    grand = items + taxes + shipping
-    middle = f'{{"type":"SHIPPING","subtotal":{_mj(shipping, currency)}}},' if shipping else ""
-    return (
-        f'{{"grandTotal":{_mj(grand, currency)},'
-        f'"breakdowns":[{{"type":"ITEM","subtotal":{_mj(items, currency)}}},'
-        f'{middle}{{"type":"TAX","subtotal":{_mj(taxes, currency)}}}]}}'
-    )
 
 
 class FragmentCache:

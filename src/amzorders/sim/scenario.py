@@ -9,9 +9,9 @@ semantics"). Reading is in `scenario_io`, writing in `scenario_write`; here are 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -71,6 +71,10 @@ class RecipientSpec:
     address_line2: str | None = None
     company_name: str | None = None
     state_or_region: str | None = None
+
+
+# A recipient's fields in the order scenario files (and the simulator's compact records) hold them.
+RECIPIENT_FIELDS = tuple(spec.name for spec in fields(RecipientSpec))
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +137,8 @@ class Scenario:
     start: datetime
     end: datetime
     sellers: tuple[SellerSpec, ...]
-    orders: tuple[OrderSpec, ...]
+    # A loaded scenario holds `compact.CompactOrders` (decoded on access); a generated one, a tuple.
+    orders: Sequence[OrderSpec]
     indexing_delay_s: float = 120.0
     faults: tuple[FaultSpec, ...] = ()
     format: str = FORMAT

@@ -1,8 +1,9 @@
 """Reading scenario files, fast enough for a month of 150,000 orders.
 
 Checks are written out by hand rather than through a schema library (they are on the hot path), files in
-our own dump format are read line by line (no full JSON tree in memory), and repeated values share one
-object. The public entry point is `load_scenario` in `scenario`.
+our own dump format are read line by line (no full JSON tree in memory), and each order goes into
+`CompactOrders` as soon as it is validated (a month is never held as Python objects). The public entry
+point is `load_scenario` in `scenario`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from .compact import CompactOrders
 from .scenario import (
     FAULT_KINDS,
     FAULT_OPERATIONS,
@@ -108,9 +110,7 @@ class _Loader:
     def __init__(self) -> None:
         self.order_id: str | None = None
         self.sellers: dict[str, SellerSpec] = {}
-        # One copy of each repeated value (ids, codes, SKUs, titles, cities, prices): a month of 150,000
-        # orders repeats them a lot, and the loaded scenario stays in memory for the whole simulation.
-        self.shared: dict[Any, Any] = {}
+        self.amounts: dict[str, Decimal] = {}  # a month repeats its prices: each is parsed once
 
     def fail(self, field: str, problem: str) -> ScenarioError:
         return ScenarioError(field, problem, self.order_id)
@@ -150,17 +150,13 @@ class _Loader:
             raise self.fail(field, f"needs a time zone (write 'Z' for UTC): {value!r}")
         return parsed.astimezone(UTC)
 
-    def _shared_text(self, data: Mapping, key: str, prefix: str) -> str:
-        value = self.text(data, key, prefix)
-        return self.shared.setdefault(value, value)
-
     def money(self, data: Mapping, key: str, prefix: str = "") -> Decimal:
         value = data[key]
-        known = self.shared.get(("money", value)) if type(value) is str else None
+        known = self.amounts.get(value) if type(value) is str else None
         if known is not None:
             return known
         amount = self._money(value, prefix + key)
-        self.shared[("money", value)] = amount
+        self.amounts[value] = amount
         return amount
 
     def _money(self, value: Any, field: str) -> Decimal:
@@ -204,20 +200,13 @@ class _Loader:
         sellers = tuple(self.seller(raw, f"sellers[{i}]") for i, raw in enumerate(data["sellers"]))
         if not isinstance(data["orders"], list):
             raise self.fail("orders", f"must be a list, got {_kind(data['orders'])}")
-        seen: set[str] = set()
-        orders = []
-        for position, raw in enumerate(data["orders"] if streamed is None else streamed):
-            order = self.order(raw, f"orders[{position}]", start, end)
-            if order.order_id in seen:
-                raise self.fail(f"orders[{position}].order_id", "is a duplicate: order ids must be unique")
-            seen.add(order.order_id)
-            orders.append(order)
+        orders = CompactOrders(self.orders(data["orders"] if streamed is None else streamed, start, end))
         self.order_id = None
         raw_faults = data.get("faults", [])
         if not isinstance(raw_faults, list):
             raise self.fail("faults", f"must be a list, got {_kind(raw_faults)}")
         faults = tuple(self.fault(raw, f"faults[{i}]") for i, raw in enumerate(raw_faults))
-        return Scenario(start, end, sellers, tuple(orders), delay, faults)
+        return Scenario(start, end, sellers, orders, delay, faults)
 
     def seller(self, raw: Any, field: str) -> SellerSpec:
         raw = self.keys(raw, field, _SELLER_KEYS, ("seller_id", "marketplace_ids"))
@@ -245,16 +234,24 @@ class _Loader:
         self.sellers[seller_id] = seller
         return seller
 
+    def orders(self, raws: Iterable[Any], start: datetime, end: datetime) -> Iterator[OrderSpec]:
+        seen: set[str] = set()
+        for position, raw in enumerate(raws):
+            order = self.order(raw, f"orders[{position}]", start, end)
+            if order.order_id in seen:
+                raise self.fail(f"orders[{position}].order_id", "is a duplicate: order ids must be unique")
+            seen.add(order.order_id)
+            yield order
+
     def order(self, raw: Any, field: str, start: datetime, end: datetime) -> OrderSpec:
         self.order_id = raw.get("order_id") if isinstance(raw, Mapping) else None
         if not isinstance(self.order_id, str):
             self.order_id = None
         raw = self.keys(raw, field, _ORDER_KEYS, (*_ORDER_REQUIRED, "items", "timeline"))
-        share = self.shared.setdefault
         text = self.text
         order_id = text(raw, "order_id")
         seller_id, marketplace_id, fulfilled_by, service_level, currency = (
-            share(value, value) for value in (text(raw, key) for key in _ORDER_REQUIRED[1:])
+            text(raw, key) for key in _ORDER_REQUIRED[1:]
         )
         seller = self.sellers.get(seller_id)
         if seller is None:
@@ -283,9 +280,7 @@ class _Loader:
             currency=currency,
             items=parsed_items,
             timeline=self.timeline(raw["timeline"], start, end),
-            programs=share(programs, programs)
-            if (programs := self.strings(raw.get("programs", []), "programs"))
-            else (),
+            programs=self.strings(raw.get("programs", []), "programs"),
             buyer=self.buyer(raw.get("buyer")),
             recipient=self.recipient(raw.get("recipient")),
             shipping_price=self.money(raw, "shipping_price") if "shipping_price" in raw else _ZERO,
@@ -301,9 +296,9 @@ class _Loader:
             raise self.fail(prefix + "quantity", f"must be an integer >= 1, got {quantity!r}")
         return ItemSpec(
             order_item_id=self.text(raw, "order_item_id", prefix),
-            sku=self._shared_text(raw, "sku", prefix),
-            asin=self._shared_text(raw, "asin", prefix),
-            title=self._shared_text(raw, "title", prefix),
+            sku=self.text(raw, "sku", prefix),
+            asin=self.text(raw, "asin", prefix),
+            title=self.text(raw, "title", prefix),
             quantity=quantity,
             unit_price=self.money(raw, "unit_price", prefix),
             tax=self.money(raw, "tax", prefix),
@@ -336,7 +331,7 @@ class _Loader:
             if previous is not None and at <= previous:
                 raise self.fail(f"timeline[{position}].at", f"{text} must be later than the previous event")
             previous = at
-            events.append(TimelineEvent(at, self.shared.setdefault(status, status)))
+            events.append(TimelineEvent(at, status))
         return tuple(events)
 
     def buyer(self, raw: Any) -> BuyerSpec | None:
@@ -358,10 +353,8 @@ class _Loader:
         name, line1, city, postal_code, country_code = (
             text(raw, key, "recipient.") for key in _RECIPIENT_REQUIRED
         )
-        share = self.shared.setdefault
         optional = [text(raw, key, "recipient.", True) for key in _RECIPIENT_OPTIONAL]
-        place = (share(city, city), share(postal_code, postal_code), share(country_code, country_code))
-        return RecipientSpec(name, line1, *place, *optional)
+        return RecipientSpec(name, line1, city, postal_code, country_code, *optional)
 
     def fault(self, raw: Any, field: str) -> FaultSpec:
         raw = self.keys(raw, field, _FAULT_KEYS, ("from", "to", "operations", "kind"))
@@ -383,7 +376,6 @@ class _Loader:
         return FaultSpec(start, end, operations, kind, probability, delay_s)
 
 
-_BUYER_FIELDS = ("name", "email", "company_name")
 _RECIPIENT_OPTIONAL = ("phone", "address_line2", "company_name", "state_or_region")
 
 

@@ -10,20 +10,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .scenario import FORMAT, FaultSpec, OrderSpec, Scenario, SellerSpec, iso_z, paused_gc
+from .scenario import (
+    FORMAT,
+    RECIPIENT_FIELDS,
+    FaultSpec,
+    OrderSpec,
+    Scenario,
+    SellerSpec,
+    iso_z,
+    paused_gc,
+)
 
 _BUYER_FIELDS = ("name", "email", "company_name")
-_RECIPIENT_FIELDS = (
-    "name",
-    "address_line1",
-    "city",
-    "postal_code",
-    "country_code",
-    "phone",
-    "address_line2",
-    "company_name",
-    "state_or_region",
-)
 
 
 def scenario_json(scenario: Scenario) -> dict[str, Any]:
@@ -70,7 +68,7 @@ def order_to_json(order: OrderSpec) -> dict[str, Any]:
     if order.buyer is not None:
         data["buyer"] = {k: getattr(order.buyer, k) for k in _BUYER_FIELDS if getattr(order.buyer, k)}
     if order.recipient is not None:
-        keys = _RECIPIENT_FIELDS
+        keys = RECIPIENT_FIELDS
         data["recipient"] = {k: getattr(order.recipient, k) for k in keys if getattr(order.recipient, k)}
     data["items"] = [
         {

@@ -22,8 +22,9 @@ from amzorders.clock import Clock, format_instant
 
 from .auth import AccessTokenError, Authority
 from .buckets import DEFAULT_PLANS, Plan, TokenBucket
+from .compact import compact
 from .faults import FaultInjector, fault_response
-from .index import OrderTrack, SellerIndex
+from .index import OrderIndex
 from .paging import PagePosition, PageTokenError, PageTokens
 from .params import MIN_BEFORE_LAG_S, BadInput, get_params, search_params
 from .protocol import (
@@ -36,8 +37,8 @@ from .protocol import (
     json_response,
     raw_json_response,
 )
-from .render import FragmentCache, render_order_json
-from .scenario import Scenario, paused_gc
+from .render import FragmentCache
+from .scenario import Scenario
 
 ORDERS_PATH = f"/orders/{ORDERS_API_VERSION}/orders"
 TOKEN_PATH = "/auth/o2/token"
@@ -87,18 +88,10 @@ class Marketplace:
         }
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self._cache = FragmentCache()
-        tracks: dict[str, list[OrderTrack]] = {seller.seller_id: [] for seller in scenario.sellers}
-        self._orders: dict[str, OrderTrack] = {}
-        default_delay = scenario.indexing_delay_s
-        with paused_gc():
-            for number, order in enumerate(scenario.orders):
-                delay = default_delay if order.indexing_delay_s is None else order.indexing_delay_s
-                track = OrderTrack(number, order, delay)
-                tracks[order.seller_id].append(track)
-                self._orders[order.order_id] = track
-            self._index = {
-                seller_id: SellerIndex(seller_tracks) for seller_id, seller_tracks in tracks.items()
-            }
+        self._orders = compact(scenario.orders)
+        self._index = OrderIndex(
+            self._orders, scenario.indexing_delay_s, [seller.seller_id for seller in scenario.sellers]
+        )
 
     # ------------------------------------------------------------------------------------------ API
 
@@ -189,11 +182,15 @@ class Marketplace:
 
     def _get(self, seller_id: str, order_id: str, query: list[tuple[str, str]], now: float) -> SimResponse:
         mask = get_params(order_id, query)
-        track = self._orders.get(order_id)
-        version = -1 if track is None or track.spec.seller_id != seller_id else track.version_at(now)
-        if track is None or version < 0:
+        orders = self._orders
+        order = orders.position(order_id)
+        if order is None or orders.names[orders.seller[order]] != seller_id:
+            version = -1
+        else:
+            version = self._index.version_at(order, now)
+        if order is None or version < 0:
             return json_response(404, error_body("NotFound", f"Order {order_id} was not found."))
-        return raw_json_response(200, b'{"order":' + self._fragment(track, version, mask) + b"}")
+        return raw_json_response(200, b'{"order":' + self._fragment(order, version, mask) + b"}")
 
     # ------------------------------------------------------------------------------------------ searchOrders
 
@@ -209,39 +206,40 @@ class Marketplace:
             # The window ends at *Before, or (not given) 2 minutes ago: the bound the response reports.
             limit = params.before if params.before is not None else max(params.after, now - MIN_BEFORE_LAG_S)
             start, inclusive = (params.after, ""), True
-        index = self._index[seller_id]
+        index = self._index.sellers[seller_id]
         versions = (index.by_created if params.by_created else index.by_updated)(start, inclusive, limit, now)
         marketplaces, fulfilled_by, statuses = params.marketplaces, params.fulfilled_by, params.statuses
+        orders = self._orders
+        names, first = orders.names, orders.first
         fragments: list[bytes] = []
-        last_key = None
+        last = None
         more = False
-        for key, track, version in versions:
-            spec = track.spec
-            if marketplaces and spec.marketplace_id not in marketplaces:
+        for stamp, order, version in versions:
+            if marketplaces and names[orders.marketplace[order]] not in marketplaces:
                 continue
-            if fulfilled_by and spec.fulfilled_by not in fulfilled_by:
+            if fulfilled_by and names[orders.channel[order]] not in fulfilled_by:
                 continue
-            if statuses and track.statuses[version] not in statuses:
+            if statuses and names[orders.status[first[order] + version]] not in statuses:
                 continue
             if len(fragments) == params.page_size:
                 more = True  # one more order exists: there is a next page
                 break
-            fragments.append(self._fragment(track, version, params.mask))
-            last_key = key
+            fragments.append(self._fragment(order, version, params.mask))
+            last = stamp, order
         body = b'{"orders":[' + b",".join(fragments) + b"]"
-        if more and last_key is not None:
-            position = PagePosition(last_key[0], last_key[1], limit, now)
+        if more and last is not None:
+            position = PagePosition(last[0], orders.order_id(last[1]), limit, now)
             body += (
                 b',"pagination":{"nextToken":"' + self._pages.issue(position, params.digest).encode() + b'"}'
             )
         body += f',"{params.before_name}":"{_iso(limit)}"}}'.encode()
         return raw_json_response(200, body)
 
-    def _fragment(self, track: OrderTrack, version: int, mask: int) -> bytes:
-        key = (track.number, version, mask)
+    def _fragment(self, order: int, version: int, mask: int) -> bytes:
+        key = (order, version, mask)
         fragment = self._cache.get(key)
         if fragment is None:
-            fragment = render_order_json(track.spec, version, version >= track.paid_from, mask)
+            fragment = self._orders.render(order, version, mask)
             self._cache.put(key, fragment)
         return fragment
 

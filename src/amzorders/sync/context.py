@@ -16,7 +16,7 @@ from amzorders.clock import Clock
 from amzorders.ledger.bookkeeping import Bookkeeping
 from amzorders.ledger.orders import Known, OrderBook, RecordResult, SnapshotPlan
 from amzorders.shops.port import Shop
-from amzorders.sync.cursor import WindowDensity
+from amzorders.sync.cursor import SettledStretch, WindowDensity
 from amzorders.sync.rules import plan_snapshot
 from amzorders.sync.settings import AccountSettings, SyncSettings
 from amzorders.sync.summary import RunSummary
@@ -43,6 +43,7 @@ class PassContext:
     # What the account's recent incremental windows held (sizes the next ones); kept by the engine.
     density: WindowDensity = field(default_factory=WindowDensity)
     sweep_density: WindowDensity = field(default_factory=WindowDensity)  # the late-index sweep's own
+    settled: SettledStretch = field(default_factory=SettledStretch)  # what the sweep may jump over
 
     @property
     def client(self) -> OrdersClient:

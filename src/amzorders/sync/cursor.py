@@ -86,15 +86,20 @@ def free_overlap(
 
 
 def chunks(
-    window: Window, density: WindowDensity, page_size: int, cursor: datetime | None = None
+    window: Window,
+    density: WindowDensity,
+    page_size: int,
+    cursor: datetime | None = None,
+    *,
+    pages: float = PAGE_FILL,
 ) -> Iterator[Window]:
-    """`window` cut into consecutive pieces of about one page each (whole when it fits in one); lazily,
-    as a run usually stops long before the end of a big backlog.
+    """`window` cut into consecutive pieces of about `pages` pages each (whole when it fits in one);
+    lazily, as a run usually stops long before the end of a big backlog.
 
     The part before `cursor` (the overlap, already read once) goes whole into the first piece: a piece
     that ends before the cursor cannot move it, and a run that paused after it would start there again.
     """
-    piece = density.span_for(PAGE_FILL * page_size)
+    piece = density.span_for(pages * page_size)
     if piece is None or window.before - window.after <= piece:
         yield window
         return
@@ -106,3 +111,26 @@ def chunks(
         if end >= window.before:
             return
         start, end = end, min(end + piece, window.before)
+
+
+@dataclass(slots=True)
+class SettledStretch:
+    """lastUpdatedTime the incremental read at least `late_sweep_lag` after Amazon could have indexed it
+    (the latest contiguous stretch; in memory: forgetting it only costs the sweep a re-read)."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def add(self, start: datetime, end: datetime) -> None:
+        if end <= start:
+            return
+        if self.start is not None and self.end is not None and start <= self.end and end >= self.start:
+            self.start, self.end = min(self.start, start), max(self.end, end)
+        else:
+            self.start, self.end = start, end
+
+    def skip_to(self, position: datetime) -> datetime | None:
+        """Where a sweep at `position` may jump to (None: `position` is not inside the stretch)."""
+        if self.start is None or self.end is None or not self.start <= position < self.end:
+            return None
+        return self.end

@@ -29,7 +29,7 @@ from amzorders.ledger.orders import OrderBook
 from amzorders.shops.port import Shop
 from amzorders.sync import passes, pending, safety_nets
 from amzorders.sync.context import PassContext
-from amzorders.sync.cursor import WindowDensity
+from amzorders.sync.cursor import SettledStretch, WindowDensity
 from amzorders.sync.push import push
 from amzorders.sync.reconcile import ReconciliationReport, reconcile
 from amzorders.sync.settings import AccountSettings, SyncSettings
@@ -80,6 +80,7 @@ class SyncEngine:
         self.books = Bookkeeping(ledger)
         self._clients: dict[str, OrdersClient] = {}
         self._density: dict[str, WindowDensity] = defaultdict(WindowDensity)
+        self._settled: dict[str, SettledStretch] = defaultdict(SettledStretch)
         self._registered: set[str] = set()
 
     # --- The passes -----------------------------------------------------------------------------------
@@ -90,8 +91,13 @@ class SyncEngine:
 
     def watch_pending(self, account: AccountRef) -> RunSummary:
         settings = self._account(account)
-        due = pending.pending_watch_due(self.orders, self.books, settings, self.settings, self.clock.now())
-        return self._run("pending_watch", settings, pending.watch_pending, worth_running=due)
+        plan = pending.plan_watch(self.orders, self.books, settings, self.settings, self.clock.now())
+        return self._run(
+            "pending_watch",
+            settings,
+            partial(pending.watch_pending, plan=plan),
+            worth_running=plan is not None,
+        )
 
     def recheck(self, account: AccountRef, *, sliced: bool = False) -> RunSummary:
         """The seed's `&recheck=1`; `sliced`: the scheduler's 3-hourly slice (see `safety_nets.catch_up`)."""
@@ -235,6 +241,7 @@ class SyncEngine:
             summary=summary,
             density=self._density[settings.name],
             sweep_density=self._density[f"{settings.name}/late-sweep"],
+            settled=self._settled[settings.name],
         )
         try:
             body(ctx)

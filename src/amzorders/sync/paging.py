@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from amzorders.amazon.client import SearchQuery
 from amzorders.amazon.constants import SEARCH_ORDERS
 from amzorders.amazon.governor import Priority
+from amzorders.ledger.bookkeeping import INCREMENTAL
 from amzorders.sync.context import PassContext
 from amzorders.sync.cursor import Window, next_cursor
 
@@ -51,6 +52,7 @@ def search_window(
     )
     server_before = None
     reached = cursor
+    read_from = ctx.clock.now()  # no page of the window is read before this
     for page in Patient(ctx, ctx.client.search_orders(query, priority=priority), priority, max_wait_s):
         server_before = page.last_updated_before or server_before
         ctx.summary.pages += 1
@@ -62,9 +64,21 @@ def search_window(
                 advance_cursor(ctx, conn, kind, position, known=cursor)
 
             ctx.record(page.orders, also=move_cursor)
+            if kind == INCREMENTAL:
+                _settle_for_late_sweep(ctx, window.after, reached, read_from)
         else:
             ctx.record(page.orders)
     return reached
+
+
+def _settle_for_late_sweep(ctx: PassContext, start: datetime, end: datetime, read_from: datetime) -> None:
+    """The part of an incremental window that ends `late_sweep_lag` before it was read already showed
+    every update Amazon indexes within the lag: the late-index sweep need not read it again (it jumps
+    over it, see `safety_nets.late_index_sweep`). A backlog, after an outage or on a busy evening, is
+    then read once rather than twice, and the sweep's quota goes to what was read near the edge."""
+    lag = ctx.settings.late_sweep_lag
+    if lag is not None:
+        ctx.settled.add(start, min(end, read_from - lag))
 
 
 def quota_wait_over(ctx: PassContext, priority: Priority, max_wait_s: float) -> float | None:

@@ -53,7 +53,13 @@ def incremental(ctx: PassContext) -> None:
     if window is not None:
         summary.window = (window.after, window.before)
         reached = cursor
-        pieces = chunks(window, density, settings.max_results_per_page, cursor=cursor)
+        pieces = chunks(
+            window,
+            density,
+            settings.max_results_per_page,
+            cursor=cursor,
+            pages=settings.incremental_chunk_pages,
+        )
         for number, piece in enumerate(pieces):
             if number and _should_pause(ctx, settings.incremental_max_wait_s, reached):
                 break

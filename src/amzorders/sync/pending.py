@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from amzorders.amazon.constants import GET_ORDER
@@ -18,27 +19,33 @@ def search_keeps_up(books, account, settings, now: datetime) -> bool:
     return cursor is not None and now - cursor <= settings.search_keeping_up
 
 
-def _watch_due_by(books, account, settings, now: datetime) -> tuple[datetime, bool]:
-    """Read orders due by this instant, and whether the watch is relaxed. When search falls behind (an
-    outage, a backlog) orders scheduled at the relaxed spacing are brought forward to the tight one."""
+@dataclass(frozen=True, slots=True)
+class WatchPlan:
+    """What a pending-watch run reads: orders due by `due_by`; `relaxed` while search keeps up."""
+
+    due_by: datetime
+    relaxed: bool
+
+
+def plan_watch(orders, books, account, settings, now: datetime) -> WatchPlan | None:
+    """The next watch run's plan, or None when no PENDING order is due (the run is then skipped).
+
+    When search falls behind (an outage, a backlog) orders scheduled at the relaxed spacing are brought
+    forward to the tight one."""
     relaxed = search_keeps_up(books, account, settings, now)
-    if relaxed:
-        return now, True
-    return now + (settings.pending_watch_relaxed_interval - settings.pending_watch_max_interval), False
-
-
-def pending_watch_due(orders, books, account, settings, now) -> bool:
-    """Cheap check before a pending-watch run: is any PENDING order due for a re-read?"""
-    due_by, _ = _watch_due_by(books, account, settings, now)
-    return bool(
-        orders.pending_to_watch(
-            account.name,
-            statuses=sorted(PENDING_STATUSES),
-            unchanged_since=now - settings.pending_watch_after,
-            now=due_by,
-            limit=1,
-        )
+    due_by = (
+        now
+        if relaxed
+        else now + (settings.pending_watch_relaxed_interval - settings.pending_watch_max_interval)
     )
+    due = orders.pending_to_watch(
+        account.name,
+        statuses=sorted(PENDING_STATUSES),
+        unchanged_since=now - settings.pending_watch_after,
+        now=due_by,
+        limit=1,
+    )
+    return WatchPlan(due_by, relaxed) if due else None
 
 
 def recheck_interval(pending_for: timedelta, settings, *, relaxed: bool = False) -> timedelta:
@@ -51,7 +58,7 @@ def recheck_interval(pending_for: timedelta, settings, *, relaxed: bool = False)
     return min(max(pending_for / 4, settings.pending_watch_after), cap)
 
 
-def watch_pending(ctx: PassContext) -> None:
+def watch_pending(ctx: PassContext, plan: WatchPlan) -> None:
     """Re-read PENDING orders that have not moved for a while with getOrder, within the quota budget.
 
     Catches an order Amazon held (documents asked, payment check) as soon as it clears, even when the
@@ -59,31 +66,63 @@ def watch_pending(ctx: PassContext) -> None:
     the incremental pass keeps priority, and the next watch resumes with the orders read least recently.
     """
     settings, account = ctx.settings, ctx.account
-    now = ctx.clock.now()
-    due_by, relaxed = _watch_due_by(ctx.books, account, settings, now)
     candidates = ctx.orders.pending_to_watch(
         account.name,
         statuses=sorted(PENDING_STATUSES),
-        unchanged_since=now - settings.pending_watch_after,
-        now=due_by,
+        unchanged_since=ctx.clock.now() - settings.pending_watch_after,
+        now=plan.due_by,
         limit=settings.pending_watch_max_per_run,
     )
-    checked: list[tuple[int, datetime]] = []
+    reads = _Reads(ctx)
     try:
         for order_id, amazon_order_id, pending_since in candidates:
             wait = ctx.governor.wait_time(account.seller_id, GET_ORDER, priority=Priority.PENDING_WATCH)
             if wait > settings.pending_watch_max_wait_s:
                 break
             again = ctx.clock.now() + recheck_interval(
-                ctx.clock.now() - pending_since, settings, relaxed=relaxed
+                ctx.clock.now() - pending_since, settings, relaxed=plan.relaxed
             )
             try:
                 raw = ctx.client.get_order(amazon_order_id, priority=Priority.PENDING_WATCH)
             except NotFound:
                 ctx.summary.problems.append(f"order {amazon_order_id}: getOrder answered 404")
-                checked.append((order_id, again))
+                reads.add(order_id, again, None)
                 continue
-            checked.append((order_id, again))
-            ctx.record([raw])
+            reads.add(order_id, again, raw)
     finally:
-        ctx.orders.mark_checked(checked, ctx.clock.now())
+        reads.flush()
+
+
+class _Reads:
+    """getOrder answers recorded a few at a time, with their next-read times, in one transaction.
+
+    A crash before a flush loses nothing: those orders are still PENDING and due in the ledger, so the
+    next watch reads them again. Flushed every `FLUSH_EVERY` reads or `FLUSH_AFTER` of waiting for
+    tokens, so an order that cleared reaches the push soon.
+    """
+
+    FLUSH_EVERY = 20
+    FLUSH_AFTER = timedelta(minutes=1)
+
+    def __init__(self, ctx: PassContext) -> None:
+        self.ctx = ctx
+        self.checked: list[tuple[int, datetime]] = []
+        self.raws: list = []
+        self.since: datetime | None = None
+
+    def add(self, order_id: int, again: datetime, raw) -> None:
+        now = self.ctx.clock.now()
+        self.since = self.since or now
+        self.checked.append((order_id, again))
+        if raw is not None:
+            self.raws.append(raw)
+        if len(self.checked) >= self.FLUSH_EVERY or now - self.since >= self.FLUSH_AFTER:
+            self.flush()
+
+    def flush(self) -> None:
+        checked, raws, now = self.checked, self.raws, self.ctx.clock.now()
+        self.checked, self.raws, self.since = [], [], None
+        if raws:
+            self.ctx.record(raws, also=lambda conn: self.ctx.orders.mark_checked_in(conn, checked, now))
+        else:
+            self.ctx.orders.mark_checked(checked, now)

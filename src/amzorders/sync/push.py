@@ -9,11 +9,10 @@ cannot make a second order.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from amzorders.amazon.models import OrderParseError, parse_order
+from amzorders.amazon.models import OrderParseError
 from amzorders.ledger.orders import LedgerOrder, ShopOutcome
 from amzorders.ledger.states import ParkReason, ShopState
 from amzorders.shops.port import (
@@ -54,6 +53,8 @@ def push(ctx: PassContext, *, only_ids: Sequence[int] | None = None) -> None:
         if batch.shop_down:
             ctx.summary.problems.append("the shop is unavailable: the remaining orders wait for the next run")
             return
+        if len(due) < ctx.settings.push_batch_size:
+            return  # that was the last batch: no need to ask again
 
 
 def _push_batch(ctx: PassContext, due: list[LedgerOrder]) -> _Batch:
@@ -69,7 +70,7 @@ def _push_batch(ctx: PassContext, due: list[LedgerOrder]) -> _Batch:
             continue
         try:
             draft = build_draft(
-                parse_order(json.loads(order.snapshot)),
+                ctx.orders.parsed(order),
                 order.account,
                 status=ShopOrderStatus(order.target_status),
             )

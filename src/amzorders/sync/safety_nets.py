@@ -30,11 +30,18 @@ def late_index_sweep(ctx: PassContext, late: datetime | None) -> None:
         with ctx.orders.engine.begin() as conn:
             advance_cursor(ctx, conn, LATE_SWEEP, end, known=None)
         return
+    late = _skip_settled(ctx, late)
     if end - late < settings.late_sweep_every:
         return
-    window = Window(after=late - settings.overlap, before=min(end, late + LATE_SWEEP_CHUNK))
+    before = min(end, late + LATE_SWEEP_CHUNK)
+    if ctx.settled.start is not None and late < ctx.settled.start < before:
+        before = ctx.settled.start  # read up to what the incremental settled, then jump over it
+    window = Window(after=late - settings.overlap, before=before)
     reached, density = late, ctx.sweep_density
-    for piece in chunks(window, density, settings.max_results_per_page, cursor=late):
+    pieces = chunks(
+        window, density, settings.max_results_per_page, cursor=late, pages=settings.late_sweep_chunk_pages
+    )
+    for piece in pieces:
         # page-sized pieces, each moving the sweep's cursor: a sweep that gets two pages a run still
         # advances two pages a run, instead of re-reading the same two forever. The sweep learns its own
         # density (it reads an older, busier or quieter, stretch than the incremental), and halves its
@@ -53,6 +60,19 @@ def late_index_sweep(ctx: PassContext, late: datetime | None) -> None:
     if reached == late:
         behind = format_span(ctx.clock.now() - late)
         ctx.summary.notes.append(f"late-index sweep postponed ({behind} behind): quota kept for the import")
+    else:
+        _skip_settled(ctx, reached)
+
+
+def _skip_settled(ctx: PassContext, late: datetime) -> datetime:
+    """Jump the sweep's cursor over the stretch the incremental read late enough (`paging`), if it is
+    there; returns where the sweep stands."""
+    settled = ctx.settled.skip_to(late)
+    if settled is None:
+        return late
+    with ctx.orders.engine.begin() as conn:
+        advance_cursor(ctx, conn, LATE_SWEEP, settled, known=late)
+    return settled
 
 
 LATE_SWEEP_CHUNK = timedelta(hours=2)  # a run's share of a sweep that fell behind

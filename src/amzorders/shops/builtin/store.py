@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from amzorders.clock import Clock
+from amzorders.ledger.batch import insert_returning_ids
 from amzorders.ledger.schema import (
     store_addresses,
     store_customers,
@@ -226,7 +227,7 @@ class BuiltinStore:
             {"shop": self.name, "email": d.buyer_email, "name": d.buyer_name, "created_at": now}
             for d in [*fresh.values(), *anonymous]
         ]
-        new_ids = _insert_returning_ids(conn, store_customers, rows)
+        new_ids = insert_returning_ids(conn, store_customers, rows, "email")
         known.update(zip(fresh.keys(), new_ids[: len(fresh)], strict=True))
         anonymous_ids = iter(new_ids[len(fresh) :])
         return [known[d.buyer_email] if d.buyer_email else next(anonymous_ids) for d in drafts]
@@ -253,7 +254,7 @@ class BuiltinStore:
                         "phone": a.phone,
                     }
                 )
-        new_ids = iter(_insert_returning_ids(conn, store_addresses, rows))
+        new_ids = iter(insert_returning_ids(conn, store_addresses, rows, "customer_id"))
         return [next(new_ids) if d.delivery_address is not None else None for d in drafts]
 
     def _insert_orders(self, conn, drafts, customers, addresses, now) -> dict[str, ShopOrder]:
@@ -286,7 +287,7 @@ class BuiltinStore:
                     "updated_at": now,
                 }
             )
-        order_ids = _insert_returning_ids(conn, store_orders, rows)
+        order_ids = insert_returning_ids(conn, store_orders, rows, "reference")
         lines = [
             {
                 "order_id": order_id,
@@ -315,20 +316,6 @@ class BuiltinStore:
             )
             for d, row in zip(drafts, rows, strict=True)
         }
-
-
-_INSERT_RETURNING: dict[str, Any] = {}
-
-
-def _insert_returning_ids(conn: Connection, table, rows: list[dict]) -> list[int]:
-    """Bulk insert returning the new ids in the order of `rows` (one round trip on both engines)."""
-    if not rows:
-        return []
-    statement = _INSERT_RETURNING.get(table.name)
-    if statement is None:  # built once per table: building costs more than executing on SQLite
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        _INSERT_RETURNING[table.name] = statement
-    return [row.id for row in conn.execute(statement, rows)]
 
 
 def _new_reference() -> str:
