@@ -1,8 +1,10 @@
 """One measured run: `amzorders simulate` in its own process, its JSON report, and the process's own costs.
 
-Peak RSS is per process (`ru_maxrss`), so each run gets a fresh interpreter: the figure then covers the
-simulator, the importer and the store of that run only. The command is the product's own CLI, exactly as a
-reader of BENCHMARKS.md would type it; `os.wait4` gives the child's resource usage as the kernel saw it.
+Each run gets a fresh interpreter, so its peak RSS covers the simulator, the importer and the store of that
+run only: the figure is the child's own high-water mark (`VmHWM`, in its report), not wait4's `ru_maxrss`,
+which on Linux also carries what this process held when it forked the child (a materialised month). The
+command is the product's own CLI, exactly as a reader of BENCHMARKS.md would type it; `os.wait4` gives the
+child's CPU time as the kernel saw it.
 """
 
 from __future__ import annotations
@@ -106,7 +108,7 @@ def run_once(
         exit_code=process.returncode,
         report=report,
         process_wall_s=round(wall, 2),
-        process_rss_mb=round(usage.ru_maxrss / 1024, 1),
+        process_rss_mb=report.get("peak_rss_mb") or round(usage.ru_maxrss / 1024, 1),
         cpu_s=round(usage.ru_utime + usage.ru_stime, 2),
     )
 

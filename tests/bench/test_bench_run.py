@@ -127,3 +127,17 @@ def test_the_harness_runs_both_strategies_and_writes_the_markdown(tmp_path):
     assert main([*argv, "--only", "broken", "--strategies", "amzorders"]) == 1
     text = output.read_text(encoding="utf-8")
     assert "| broken | amzorders | **run failed**: broken / amzorders: exit code 2" in text
+
+
+def test_a_run_s_peak_memory_is_its_own_not_what_the_harness_held(tmp_path):
+    """Linux's ru_maxrss of a child also counts what the parent held when it forked it; the harness
+    generates months in-process, so the figure must be the child's own high-water mark."""
+    from bench.measure import run_once
+
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps(tiny_scenario()), encoding="utf-8")
+    held = bytearray(400 * 1024 * 1024)
+    held[::4096] = b"\1" * len(held[::4096])  # resident, not just reserved
+    measured = run_once(path, "amzorders", name="tiny", grace="1h")
+    del held
+    assert 10 < measured.process_rss_mb < 300
