@@ -37,7 +37,7 @@ class RunResult:
     exit_code: int
     report: dict[str, Any]
     process_wall_s: float  # interpreter start, imports, simulation and audit
-    process_rss_mb: float  # the child's ru_maxrss from wait4
+    process_rss_mb: float  # the child's own peak (VmHWM from its report; wait4's ru_maxrss when absent)
     cpu_s: float
     repeats: list[dict[str, float]] = field(default_factory=list)  # per-repeat timings when --repeat > 1
     reused_from: str = ""  # the date of an earlier measurement replayed by `--reuse`

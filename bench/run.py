@@ -226,8 +226,9 @@ class Benchmark:
             " built-in store, then the audit against the scenario's ground truth). Latency is virtual time"
             " from the moment Amazon made an order importable to its creation in the store; wall time is the"
             " simulation (report's `wall_s`) and the whole process (interpreter start included); peak RSS is"
-            " the process's `ru_maxrss`. *Other losses*: cancellations not propagated, amount mismatches,"
-            " orders created though never importable. *calls / imported order*: searchOrders + getOrder.",
+            " the process's own high-water mark (`VmHWM`). *Other losses*: cancellations not propagated,"
+            " amount mismatches, orders created though never importable. *calls / imported order*:"
+            " searchOrders + getOrder.",
             "",
             results_table(self._ordered(), self.injected),
             "",
