@@ -38,14 +38,19 @@ def plan_watch(orders, books, account, settings, now: datetime) -> WatchPlan | N
         if relaxed
         else now + (settings.pending_watch_relaxed_interval - settings.pending_watch_max_interval)
     )
-    due = orders.pending_to_watch(
+    plan = WatchPlan(due_by, relaxed)
+    return plan if _due(orders, account, settings, now, plan, limit=1) else None
+
+
+def _due(orders, account, settings, now: datetime, plan: WatchPlan, *, limit: int):
+    """PENDING orders unchanged for `pending_watch_after` and due by the plan, least recently read first."""
+    return orders.pending_to_watch(
         account.name,
         statuses=sorted(PENDING_STATUSES),
         unchanged_since=now - settings.pending_watch_after,
-        now=due_by,
-        limit=1,
+        now=plan.due_by,
+        limit=limit,
     )
-    return WatchPlan(due_by, relaxed) if due else None
 
 
 def recheck_interval(pending_for: timedelta, settings, *, relaxed: bool = False) -> timedelta:
@@ -66,12 +71,8 @@ def watch_pending(ctx: PassContext, plan: WatchPlan) -> None:
     the incremental pass keeps priority, and the next watch resumes with the orders read least recently.
     """
     settings, account = ctx.settings, ctx.account
-    candidates = ctx.orders.pending_to_watch(
-        account.name,
-        statuses=sorted(PENDING_STATUSES),
-        unchanged_since=ctx.clock.now() - settings.pending_watch_after,
-        now=plan.due_by,
-        limit=settings.pending_watch_max_per_run,
+    candidates = _due(
+        ctx.orders, account, settings, ctx.clock.now(), plan, limit=settings.pending_watch_max_per_run
     )
     reads = _Reads(ctx)
     try:
