@@ -7,7 +7,7 @@ orders is `push`'s job, so a shop outage never holds the cursor back.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from amzorders.amazon.constants import SEARCH_ORDERS, FulfillmentStatus
 from amzorders.amazon.governor import Priority
@@ -29,7 +29,8 @@ def incremental(ctx: PassContext) -> None:
     """
     account, settings, summary = ctx.account, ctx.settings, ctx.summary
     cursors = ctx.books.cursors(account.name, account.marketplace_group)
-    if not _worth_a_call(ctx, cursors[INCREMENTAL]):
+    edge_delay = _edge_delay(ctx, cursors[LATE_SWEEP])
+    if not _worth_a_call(ctx, cursors[INCREMENTAL], edge_delay):
         summary.notes.append("waiting for a fuller page: quota is short and little is new")
         if settings.late_sweep_lag is not None:
             late_index_sweep(ctx, cursors[LATE_SWEEP])
@@ -39,7 +40,7 @@ def incremental(ctx: PassContext) -> None:
     density = ctx.density
     overlap = settings.overlap
     if cursor is not None and not statuses:  # no overlap for free while the quota is tight
-        new_span = now - settings.visibility_delay - cursor
+        new_span = now - edge_delay - cursor
         overlap = free_overlap(
             density, new_span, settings.max_results_per_page, settings.overlap, settings.widest_overlap
         )
@@ -47,7 +48,7 @@ def incremental(ctx: PassContext) -> None:
         cursor,
         now,
         overlap=overlap,
-        visibility_delay=settings.visibility_delay,
+        visibility_delay=edge_delay,
         first_run_lookback=settings.first_run_lookback,
     )
     if window is not None:
@@ -71,7 +72,31 @@ def incremental(ctx: PassContext) -> None:
         late_index_sweep(ctx, cursors[LATE_SWEEP])
 
 
-def _worth_a_call(ctx: PassContext, cursor: datetime | None) -> bool:
+def _edge_delay(ctx: PassContext, late: datetime | None) -> timedelta:
+    """How far behind now the incremental's windows end: Amazon's visibility delay, or `late_sweep_lag`
+    while the late-index sweep stands more than `late_sweep_behind_limit` behind.
+
+    Near the edge, every update is read twice (the import, then the sweep, in case Amazon indexed it
+    late). When the quota cannot pay for the second read (a shop near the ceiling), the sweep falls
+    behind by days and late-indexed versions wait for it or are lost. Reading only up to the sweep's lag
+    instead sees every update indexed within the lag, settles what it reads (`paging`), and lets the
+    sweep jump over it: each update read once, at the cost of ~30 min of latency while it lasts.
+    """
+    settings = ctx.settings
+    lag, limit = settings.late_sweep_lag, settings.late_sweep_behind_limit
+    if lag is None or limit is None or late is None:
+        return settings.visibility_delay
+    behind = ctx.clock.now() - lag - late
+    if behind <= limit:
+        return settings.visibility_delay
+    ctx.summary.notes.append(
+        f"late-index sweep {format_span(behind)} behind: the import reads up to {format_span(lag)} ago, "
+        "so that what it reads needs no second read"
+    )
+    return max(settings.visibility_delay, lag)
+
+
+def _worth_a_call(ctx: PassContext, cursor: datetime | None, edge_delay: timedelta) -> bool:
     """Spend a searchOrders call now? Always while the bucket is comfortable (a quiet or normal shop:
     every run reads, latency stays minutes); when it is short, only once the new part of the window is
     expected to fill most of a page or has grown to `incremental_max_interval`. Each call costs a token
@@ -84,7 +109,7 @@ def _worth_a_call(ctx: PassContext, cursor: datetime | None) -> bool:
         >= settings.incremental_comfortable_tokens
     ):
         return True
-    new_span = ctx.clock.now() - settings.visibility_delay - cursor
+    new_span = ctx.clock.now() - edge_delay - cursor
     if new_span >= settings.incremental_max_interval:
         return True
     fills = ctx.density.span_for(PAGE_FILL * settings.max_results_per_page)

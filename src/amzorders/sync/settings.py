@@ -42,6 +42,10 @@ class SyncSettings:
     late_sweep_lag: timedelta | None = timedelta(minutes=35)
     late_sweep_every: timedelta = timedelta(minutes=30)
     late_sweep_chunk_pages: float = 0.8  # its pieces' size (see `incremental_chunk_pages`)
+    # When the sweep stands further behind than this (the quota cannot pay for reading updates twice),
+    # the incremental reads only up to `late_sweep_lag` ago, so the sweep can skip what it read (see
+    # `passes._edge_delay`). None: always read up to the visibility delay.
+    late_sweep_behind_limit: timedelta | None = timedelta(hours=1)
     # Pending watch: PENDING orders not seen to move for this long are re-read with getOrder.
     pending_watch_after: timedelta = timedelta(hours=1)
     pending_watch_max_per_run: int = 20

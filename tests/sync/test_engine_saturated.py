@@ -1,0 +1,78 @@
+"""A shop at the quota's ceiling whose updates Amazon sometimes indexes 20-28 minutes late.
+
+Near the ceiling the incremental needs nearly every searchOrders call, so the late-index sweep (a second
+read of every update) cannot keep up. The incremental then reads only up to the sweep's lag, which sees
+late-indexed updates the first time and lets the sweep skip what it read (`passes._edge_delay`).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta as td
+
+from amzorders.sync.settings import SyncSettings
+from sync.conftest import MARKETPLACE, START, ScenarioBuilder
+
+H, D, M, S = td(hours=1), td(days=1), td(minutes=1), td(seconds=1)
+PER_DAY = 2000
+# A fifth of the default searchOrders rate: 2,000 orders a day load it as 10,000 would the real plan.
+SLOW_SEARCH = {"searchOrders": {"rate": 0.0056 / 5, "burst": 20}}
+
+
+END = D + 2 * H  # the test runs the day and 2 hours more
+
+
+def saturated_day() -> tuple[dict, list[str], dict[str, set[str]]]:
+    """One day of MERCHANT orders (paid after 5 min, shipped 4-20 h later), one in 40 indexed 19-28 min
+    late; returns the scenario, the late ones and the statuses each order may have in the shop at `END`
+    (either, for an order shipped in the last hour: it may not be read yet)."""
+    rnd = random.Random(20)
+    b = ScenarioBuilder(days=2)
+    late, expected = [], {}
+    for k in range(PER_DAY):
+        created = td(seconds=k * 86400 / PER_DAY + rnd.random() * 40)
+        shipped = td(hours=rnd.uniform(4, 20))
+        delay = rnd.uniform(1150, 1680) if k % 40 == 0 else None
+        order_id = b.merchant_flow(created, 5 * M, shipped, indexing_delay_s=delay)
+        if delay is not None:
+            late.append(order_id)
+        shipped_at = created + shipped
+        if shipped_at < END - H:
+            expected[order_id] = {"shipped"}
+        else:
+            expected[order_id] = {"to_ship"} if shipped_at > END else {"to_ship", "shipped"}
+    scenario = b.build()
+    scenario["sellers"][0]["usage_plans"] = SLOW_SEARCH
+    return scenario, late, expected
+
+
+def shop_statuses(world) -> dict[str, str]:
+    return {o.amazon_order_id: str(o.status) for o in world.store.iter_orders()}
+
+
+def test_at_the_ceiling_late_indexed_updates_are_read_by_the_import_itself(make_world):
+    scenario, late, expected = saturated_day()
+    world = make_world(scenario)
+    summaries = world.run(END)
+    statuses = shop_statuses(world)
+    assert [i for i in late if statuses.get(i) not in expected[i]] == []
+    assert [i for i in expected if statuses.get(i) not in expected[i]] == []
+    assert world.marketplace.stats.throttled == 0
+    notes = [note for s in summaries for note in s.notes]
+    assert any("the import reads up to 35 min ago" in note for note in notes)
+    incremental = world.engine.books.cursor("main", MARKETPLACE, kind="incremental")
+    assert world.clock.now() - incremental <= 40 * M
+
+
+def test_reading_to_the_edge_at_the_ceiling_leaves_late_indexed_updates_behind(make_world):
+    """The contrast: with the import always at the edge, the sweep falls a day behind and late-indexed
+    versions are still missing at the end of the day."""
+    scenario, late, expected = saturated_day()
+    world = make_world(scenario, settings=SyncSettings(late_sweep_behind_limit=None))
+    world.run(END)
+    statuses = shop_statuses(world)
+    wrong = [i for i in late if statuses.get(i) not in expected[i]]
+    assert len(wrong) >= 5
+    sweep = world.engine.books.cursor("main", MARKETPLACE, kind="late_sweep")
+    assert world.clock.now() - sweep > 12 * H
+    assert sweep > START
