@@ -28,6 +28,7 @@ from .ceiling_model import (
     OrderTimeline,
     Reading,
     UpdateMix,
+    asked_versions,
     ceiling,
     mix_ceiling,
     peak_hour_ceiling,
@@ -105,6 +106,19 @@ def theoretical_rows(orders: list[OrderTimeline], start: float, horizon: float) 
                 mix.importable_versions,
                 0.0,
                 peak_hour_ceiling(mix.importable_versions, share, fill=fill),
+                "searchOrders (peak hour)",
+            )
+        )
+    asked = sum(len(asked_versions(o, pending, True)) for o in orders) / (len(orders) or 1)
+    share = peak_hour_share(orders, pending, merchant_unshipped_only=True)
+    for fill in (1.0, 0.9):
+        rows.append(
+            TheoryRow(
+                f"{PEAK_HOUR} ({share:.1%} of the versions the product asks for under quota pressure: no"
+                f" PENDING, UNSHIPPED of merchant orders only) read within the hour, pages {fill:.0%} full",
+                asked,
+                0.0,
+                peak_hour_ceiling(asked, share, fill=fill),
                 "searchOrders (peak hour)",
             )
         )

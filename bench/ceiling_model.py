@@ -235,17 +235,35 @@ def mix_ceiling(mix: UpdateMix, plans: Mapping[str, Plan] = DEFAULT_PLANS) -> Ce
 # ------------------------------------------------------------------------------------- the busiest hour
 
 
-def peak_hour_share(orders: Sequence[OrderTimeline], skip_statuses: frozenset[str] = frozenset()) -> float:
+def peak_hour_share(
+    orders: Sequence[OrderTimeline],
+    skip_statuses: frozenset[str] = frozenset(),
+    *,
+    merchant_unshipped_only: bool = False,
+) -> float:
     """The share of the versions a reader must see that fall in the day's busiest hour (UTC hour of day,
     over the whole sample). Shoppers are not uniform over the day: the evening peak is about twice the
     average, and latency is decided there, not by the daily total."""
     per_hour = [0] * 24
     for order in orders:
-        for at, status in order.events:
-            if status not in skip_statuses:
-                per_hour[int(at // HOUR) % 24] += 1
+        for at, _status in asked_versions(order, skip_statuses, merchant_unshipped_only):
+            per_hour[int(at // HOUR) % 24] += 1
     total = sum(per_hour)
     return max(per_hour) / total if total else 1 / 24
+
+
+def asked_versions(
+    order: OrderTimeline, skip_statuses: frozenset[str], merchant_unshipped_only: bool
+) -> list[tuple[float, str]]:
+    """The order's versions a reader asks for: not in `skip_statuses`, and with `merchant_unshipped_only`
+    (the product under quota pressure) UNSHIPPED only when the merchant fulfils the order: an FBA order
+    is imported once Amazon ships it."""
+    return [
+        (at, status)
+        for at, status in order.events
+        if status not in skip_statuses
+        and not (merchant_unshipped_only and status == "UNSHIPPED" and order.fulfilled_by != "MERCHANT")
+    ]
 
 
 def peak_hour_ceiling(

@@ -14,9 +14,11 @@ from bench.ceiling_model import (
     OrderTimeline,
     Plan,
     Reading,
+    asked_versions,
     catch_up_rows,
     ceiling,
     mix_ceiling,
+    peak_hour_share,
     pending_watch_gets,
     ticks_in,
     update_mix,
@@ -145,3 +147,16 @@ def test_update_mix_averages_per_order_costs():
     assert mix.queries_per_day == 288 + 1
     expected = (48_384 - 0.5 * 289 * 100) / (6 + 1)
     assert mix_ceiling(mix).orders_per_day == pytest.approx(expected)
+
+
+def test_under_pressure_the_product_asks_unshipped_of_merchant_orders_only():
+    pending = frozenset({"PENDING"})
+    fba = order((20 * HOUR, "PENDING"), (20 * HOUR + 360, "UNSHIPPED"), (2 * DAY, "SHIPPED"), by="AMAZON")
+    own = order((20 * HOUR, "PENDING"), (20 * HOUR + 300, "UNSHIPPED"), (DAY + 9 * HOUR, "SHIPPED"))
+    assert [s for _, s in asked_versions(fba, pending, True)] == ["SHIPPED"]
+    assert [s for _, s in asked_versions(fba, pending, False)] == ["UNSHIPPED", "SHIPPED"]
+    assert [s for _, s in asked_versions(own, pending, True)] == ["UNSHIPPED", "SHIPPED"]
+    # The FBA order's UNSHIPPED made 20:00 the busiest hour; without it 20:00 and 09:00 weigh the same
+    # as midnight (the FBA SHIPPED).
+    assert peak_hour_share([fba, own], pending) == pytest.approx(2 / 4)
+    assert peak_hour_share([fba, own], pending, merchant_unshipped_only=True) == pytest.approx(1 / 3)

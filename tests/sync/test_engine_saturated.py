@@ -76,3 +76,40 @@ def test_reading_to_the_edge_at_the_ceiling_leaves_late_indexed_updates_behind(m
     sweep = world.engine.books.cursor("main", MARKETPLACE, kind="late_sweep")
     assert world.clock.now() - sweep > 12 * H
     assert sweep > START
+
+
+def busy_fba_half_day():
+    """12 hours at 2,000 orders a day on a plan 20 times slower, every other order FBA (UNSHIPPED 6 min after
+    purchase, shipped 30 h later: after the test) and the others MERCHANT."""
+    b = ScenarioBuilder(days=3)
+    fba, merchant = [], []
+    for k in range(PER_DAY // 2):
+        created = td(seconds=k * 86400 / PER_DAY)
+        if k % 2:
+            fba.append(b.fba_flow(created, 30 * H))
+        else:
+            merchant.append(b.merchant_flow(created, 5 * M, 40 * H))
+    scenario = b.build()
+    scenario["sellers"][0]["usage_plans"] = {"searchOrders": {"rate": 0.0056 / 20, "burst": 20}}
+    return scenario, fba, merchant
+
+
+def test_under_quota_pressure_fba_orders_are_not_read_while_amazon_has_not_shipped_them(make_world):
+    """FBA UNSHIPPED versions are never importable: under pressure the incremental leaves them out (its
+    second query asks UNSHIPPED of the merchant's orders only), and the calls go to what is. A shop that
+    imports FBA orders at UNSHIPPED still reads (and imports) them."""
+    scenario, fba, merchant = busy_fba_half_day()
+    lean = make_world(scenario)
+    lean_runs = lean.run(13 * H)
+    assert any("quota pressure" in note for s in lean_runs for note in s.notes)
+    statuses = shop_statuses(lean)
+    assert all(statuses.get(i) == "to_ship" for i in merchant[: len(merchant) - 30])
+    assert not any(i in statuses for i in fba)
+
+    eager = make_world(scenario, settings=SyncSettings(fba_import_at_unshipped=True))
+    eager_runs = eager.run(13 * H)
+    statuses = shop_statuses(eager)
+    assert all(statuses.get(i) == "to_ship" for i in fba[: len(fba) - 30] + merchant[: len(merchant) - 30])
+    rows_lean = sum(s.orders_seen for s in lean_runs)
+    rows_eager = sum(s.orders_seen for s in eager_runs)
+    assert rows_lean < 0.8 * rows_eager

@@ -7,6 +7,8 @@ rather than wait long for quota (`Patient`): the safety nets live on spare quota
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from amzorders.amazon.client import SearchQuery
@@ -30,6 +32,17 @@ def advance_cursor(ctx: PassContext, conn, kind: str, position: datetime, *, kno
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SearchFilter:
+    """What one searchOrders query of a window asks for (empty: everything)."""
+
+    statuses: tuple[str, ...] = ()
+    fulfilled_by: tuple[str, ...] = ()
+
+
+EVERYTHING = (SearchFilter(),)
+
+
 def search_window(
     ctx: PassContext,
     kind: str,
@@ -37,38 +50,48 @@ def search_window(
     window: Window,
     priority: Priority,
     *,
-    statuses: tuple[str, ...] = (),
+    filters: Sequence[SearchFilter] = EVERYTHING,
     max_wait_s: float | None = None,
 ):
-    """Record every page of a lastUpdatedTime window; the cursor of `kind` moves with the last page.
-    With `max_wait_s`, give up (the cursor stays) before a page that would wait longer for quota."""
-    account = ctx.account
-    query = SearchQuery(
-        marketplace_ids=account.marketplace_ids,
-        last_updated_after=window.after,
-        last_updated_before=window.before,
-        fulfillment_statuses=statuses,
-        max_results_per_page=ctx.settings.max_results_per_page,
-    )
-    server_before = None
-    reached = cursor
+    """Record every page of a lastUpdatedTime window, one query per filter (their union is what the
+    window asks for); the cursor of `kind` moves with the last page of the last query, to the lowest
+    bound the server applied. With `max_wait_s`, give up (the cursor stays) before a page that would
+    wait longer for quota."""
     read_from = ctx.clock.now()  # no page of the window is read before this
-    for page in Patient(ctx, ctx.client.search_orders(query, priority=priority), priority, max_wait_s):
-        server_before = page.last_updated_before or server_before
-        ctx.summary.pages += 1
-        if page.next_token is None:
-            # The window's last page and the cursor move commit together: never ahead of the ledger.
-            reached = next_cursor(cursor, window, server_before)
+    server_before: datetime | None = None
+    last = len(filters) - 1
+    for number, search in enumerate(filters):
+        query = SearchQuery(
+            marketplace_ids=ctx.account.marketplace_ids,
+            last_updated_after=window.after,
+            last_updated_before=window.before,
+            fulfillment_statuses=search.statuses,
+            fulfilled_by=search.fulfilled_by,
+            max_results_per_page=ctx.settings.max_results_per_page,
+        )
+        pages = Patient(ctx, ctx.client.search_orders(query, priority=priority), priority, max_wait_s)
+        bound = None
+        for page in pages:
+            bound = page.last_updated_before or bound
+            ctx.summary.pages += 1
+            if page.next_token is None and number == last:
+                # The window's last page and the cursor move commit together: never ahead of the ledger.
+                bound = bound if server_before is None or bound is None else min(bound, server_before)
+                reached = next_cursor(cursor, window, bound)
 
-            def move_cursor(conn, position=reached):
-                advance_cursor(ctx, conn, kind, position, known=cursor)
+                def move_cursor(conn, position=reached):
+                    advance_cursor(ctx, conn, kind, position, known=cursor)
 
-            ctx.record(page.orders, also=move_cursor)
-            if kind == INCREMENTAL:
-                _settle_for_late_sweep(ctx, window.after, reached, read_from)
-        else:
+                ctx.record(page.orders, also=move_cursor)
+                if kind == INCREMENTAL:
+                    _settle_for_late_sweep(ctx, window.after, reached, read_from)
+                return reached
             ctx.record(page.orders)
-    return reached
+        if pages.stopped:
+            return cursor
+        if bound is not None:
+            server_before = bound if server_before is None else min(server_before, bound)
+    return cursor
 
 
 def _settle_for_late_sweep(ctx: PassContext, start: datetime, end: datetime, read_from: datetime) -> None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from amzorders.amazon.constants import SEARCH_ORDERS, FulfillmentStatus
+from amzorders.amazon.constants import SEARCH_ORDERS, FulfilledBy, FulfillmentStatus
 from amzorders.amazon.governor import Priority
 from amzorders.ledger.bookkeeping import INCREMENTAL, LATE_SWEEP
 from amzorders.sync.context import PassContext
 from amzorders.sync.cursor import PAGE_FILL, chunks, free_overlap, plan_window
-from amzorders.sync.paging import format_span, quota_wait_over, search_window
+from amzorders.sync.paging import EVERYTHING, SearchFilter, format_span, quota_wait_over, search_window
 from amzorders.sync.rules import PENDING_STATUSES
 from amzorders.sync.safety_nets import late_index_sweep
 
@@ -35,11 +35,11 @@ def incremental(ctx: PassContext) -> None:
         if settings.late_sweep_lag is not None:
             late_index_sweep(ctx, cursors[LATE_SWEEP])
         return
-    statuses = _incremental_statuses(ctx)
+    filters = _incremental_filters(ctx)
     cursor, now = cursors[INCREMENTAL], ctx.clock.now()
     density = ctx.density
     overlap = settings.overlap
-    if cursor is not None and not statuses:  # no overlap for free while the quota is tight
+    if cursor is not None and filters == EVERYTHING:  # no overlap for free while the quota is tight
         new_span = now - edge_delay - cursor
         overlap = free_overlap(
             density, new_span, settings.max_results_per_page, settings.overlap, settings.widest_overlap
@@ -65,7 +65,7 @@ def incremental(ctx: PassContext) -> None:
             if number and _should_pause(ctx, settings.incremental_max_wait_s, reached):
                 break
             seen_before = summary.orders_seen
-            reached = search_window(ctx, INCREMENTAL, reached, piece, Priority.INCREMENTAL, statuses=statuses)
+            reached = search_window(ctx, INCREMENTAL, reached, piece, Priority.INCREMENTAL, filters=filters)
             density.learn(summary.orders_seen - seen_before, piece.before - piece.after)
         summary.window = (window.after, reached)
     if settings.late_sweep_lag is not None:
@@ -125,22 +125,34 @@ def _should_pause(ctx: PassContext, max_wait_s: float, reached: datetime | None)
     return True
 
 
-def _incremental_statuses(ctx: PassContext) -> tuple[str, ...]:
-    """Wait for the first page's token *before* planning the window, then choose the statuses to ask.
+def _incremental_filters(ctx: PassContext) -> tuple[SearchFilter, ...]:
+    """Wait for the first page's token *before* planning the window, then choose what to ask for.
 
     Waiting first makes a starved run cover everything up to the moment it may call, so that under
     quota pressure the pages fill up instead of the calls multiplying. When the bucket is nearly empty
-    the query also leaves PENDING out (see `SyncSettings.skip_pending_below_tokens`).
+    (see `SyncSettings.skip_pending_below_tokens`) the query leaves out the versions that can never be
+    imported: PENDING (their next update brings them back) and, unless FBA orders are imported at
+    UNSHIPPED, UNSHIPPED orders not fulfilled by the merchant (FBA orders are imported once Amazon ships
+    them; their SHIPPED or CANCELLED version still comes). That takes two queries a window (filters are
+    AND-ed), and saves about a fifth of the rows where the evening peak decides the ceiling.
     """
-    seller, threshold = ctx.account.seller_id, ctx.settings.skip_pending_below_tokens
+    settings = ctx.settings
+    seller, threshold = ctx.account.seller_id, settings.skip_pending_below_tokens
     wait = ctx.governor.wait_time(seller, SEARCH_ORDERS, priority=Priority.INCREMENTAL)
     if wait > 0:
         ctx.clock.sleep(wait)
     if threshold is None or ctx.governor.tokens_left(seller, SEARCH_ORDERS) >= threshold:
-        return ()
+        return EVERYTHING
     ctx.summary.notes.append("quota pressure: PENDING orders left to the next update and the safety nets")
-    return IMPORTANT_STATUSES
+    if settings.fba_import_at_unshipped:
+        return (SearchFilter(statuses=IMPORTANT_STATUSES),)
+    return PRESSURE_FILTERS
 
 
-# Every status but PENDING: what the incremental asks for under quota pressure.
+# Every status but PENDING: what the incremental asks for under quota pressure ...
 IMPORTANT_STATUSES = tuple(status.value for status in FulfillmentStatus if status not in PENDING_STATUSES)
+# ... as two queries: UNSHIPPED only for the merchant's own orders, every other status for all orders.
+PRESSURE_FILTERS = (
+    SearchFilter(statuses=tuple(s for s in IMPORTANT_STATUSES if s != FulfillmentStatus.UNSHIPPED)),
+    SearchFilter(statuses=(FulfillmentStatus.UNSHIPPED.value,), fulfilled_by=(FulfilledBy.MERCHANT.value,)),
+)
