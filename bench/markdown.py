@@ -87,7 +87,7 @@ def results_table(
         rows.append(
             (
                 scenario,
-                f"{strategy} (measured {result.reused_from[:16]})" if result.reused_from else strategy,
+                f"{strategy} (measured {result.reused_from})" if result.reused_from else strategy,
                 f"{r['orders_total']:,} / {r['orders_expected']:,} / {r['imported']:,}",
                 _bold_if(len(r["missing"])),
                 _bold_if(r["duplicates"]),

@@ -179,7 +179,7 @@ class Benchmark:
             process_rss_mb=record["process_rss_mb"],
             cpu_s=record.get("cpu_s", 0.0),
             repeats=record.get("repeats", []),
-            reused_from=record.get("date", "an earlier run"),
+            reused_from=f"{record.get('date', 'an earlier run')[:16]}, commit {record.get('commit', '?')}",
         )
 
     def _save(self, result: RunResult, path: Path) -> None:

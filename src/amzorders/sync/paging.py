@@ -76,8 +76,7 @@ def search_window(
             ctx.summary.pages += 1
             if page.next_token is None and number == last:
                 # The window's last page and the cursor move commit together: never ahead of the ledger.
-                bound = bound if server_before is None or bound is None else min(bound, server_before)
-                reached = next_cursor(cursor, window, bound)
+                reached = next_cursor(cursor, window, _lowest(bound, server_before))
 
                 def move_cursor(conn, position=reached):
                     advance_cursor(ctx, conn, kind, position, known=cursor)
@@ -89,9 +88,14 @@ def search_window(
             ctx.record(page.orders)
         if pages.stopped:
             return cursor
-        if bound is not None:
-            server_before = bound if server_before is None else min(server_before, bound)
+        server_before = _lowest(bound, server_before)
     return cursor
+
+
+def _lowest(*bounds: datetime | None) -> datetime | None:
+    """The earliest of the bounds the server applied to a window's queries (None: none said)."""
+    known = [bound for bound in bounds if bound is not None]
+    return min(known) if known else None
 
 
 def _settle_for_late_sweep(ctx: PassContext, start: datetime, end: datetime, read_from: datetime) -> None:
