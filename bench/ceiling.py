@@ -45,6 +45,7 @@ from .targets import SUSTAINED_P99_S, losses
 LATENCY_BUDGET_S = 3600.0
 PRODUCT_AT_SATURATION = "product under quota pressure"
 PEAK_HOUR = "busiest hour"
+PRODUCT_PEAK_HOUR = "product's busiest hour"
 
 # ----------------------------------------------------------------------------------- theoretical side
 
@@ -82,10 +83,13 @@ def theoretical_rows(orders: list[OrderTimeline], start: float, horizon: float) 
     ]
     lean = replace(product, recheck=None, doublecheck=None)
     rows.append(_row("... without recheck/doublecheck", update_mix(orders, lean, start, horizon)))
-    saturated = replace(lean, skip_statuses=pending, pending_watch_after_s=None, reconcile=False)
+    saturated = replace(
+        lean, skip_statuses=pending, merchant_unshipped_only=True, pending_watch_after_s=None, reconcile=False
+    )
     rows.append(
         _row(
-            f"{PRODUCT_AT_SATURATION}: PENDING filtered, safety nets starved (incremental only)",
+            f"{PRODUCT_AT_SATURATION}: PENDING and FBA UNSHIPPED filtered, safety nets starved"
+            " (incremental only, two queries a window)",
             update_mix(orders, saturated, start, horizon),
         )
     )
@@ -114,7 +118,7 @@ def theoretical_rows(orders: list[OrderTimeline], start: float, horizon: float) 
     for fill in (1.0, 0.9):
         rows.append(
             TheoryRow(
-                f"{PEAK_HOUR} ({share:.1%} of the versions the product asks for under quota pressure: no"
+                f"{PRODUCT_PEAK_HOUR} ({share:.1%} of the versions it asks for under quota pressure: no"
                 f" PENDING, UNSHIPPED of merchant orders only) read within the hour, pages {fill:.0%} full",
                 asked,
                 0.0,
@@ -326,7 +330,7 @@ def render(command: str, sample: str, theory: list[TheoryRow], search: SearchRes
             f" {_count(search.first_failing)}; search stopped: {search.stopped}).",
         ]
         product = next((r for r in theory if r.reading.startswith(PRODUCT_AT_SATURATION)), None)
-        peak = next((r for r in theory if r.reading.startswith(PEAK_HOUR)), None)
+        peak = next((r for r in theory if r.reading.startswith(PRODUCT_PEAK_HOUR)), None)
         if product and peak and search.best_sustained:
             parts.append(
                 f"That is {search.best_sustained / product.orders_per_day:.0%} of the theoretical ceiling"
@@ -336,6 +340,22 @@ def render(command: str, sample: str, theory: list[TheoryRow], search: SearchRes
             )
     parts += ["", "Machine:", "", machine_table(machine())]
     return "\n".join(parts) + "\n"
+
+
+def _saved_search(path: Path) -> SearchResult:
+    saved = json.loads(path.read_text(encoding="utf-8"))["search"]
+    if saved is None:
+        raise SystemExit(f"{path} holds no search (it was written with --no-search)")
+    return SearchResult(
+        best_sustained=saved["best_sustained"],
+        first_failing=saved["first_failing"],
+        probes=[Probe(**probe) for probe in saved["probes"]],
+        stopped=saved["stopped"],
+    )
+
+
+def _saved_command(path: Path) -> str:
+    return json.loads(path.read_text(encoding="utf-8"))["command"]
 
 
 def _count(value: int | None) -> str:
@@ -361,6 +381,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-probes", type=int, default=8)
     parser.add_argument("--timeout", type=float, default=None, help="give up a probe after this many s")
     parser.add_argument("--no-search", action="store_true", help="theoretical figures only")
+    parser.add_argument(
+        "--reuse-search",
+        action="store_true",
+        help="take the probes of the last search (bench/results/ceiling.json) instead of simulating again",
+    )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     args = parser.parse_args(argv)
     command = "python -m bench.ceiling" + (" " + shlex.join(sys.argv[1:] if argv is None else argv)).rstrip()
@@ -380,8 +405,12 @@ def main(argv: list[str] | None = None) -> int:
     _say(f"theoretical ceilings computed in {time.perf_counter() - began:.1f} s:")
     for row in theory:
         _say(f"    {row.orders_per_day:>9,.0f}/day  {row.reading}")
-    search = None
-    if not args.no_search:
+    search, search_command, shown_command = None, command, command
+    if args.reuse_search:
+        search = _saved_search(RESULTS_DIR / "ceiling.json")
+        search_command = _saved_command(RESULTS_DIR / "ceiling.json")
+        shown_command = f"{search_command} (theory recomputed by {command})"
+    elif not args.no_search:
         product = next(r for r in theory if r.reading.startswith(PRODUCT_AT_SATURATION))
         first = args.start or max(100, int(round(product.orders_per_day, -2)))
         search = search_ceiling(
@@ -390,10 +419,10 @@ def main(argv: list[str] | None = None) -> int:
             tolerance=args.tolerance,
             max_probes=args.max_probes,
         )
-    body = render(command, sample, theory, search, args.days)
+    body = render(shown_command, sample, theory, search, args.days)
     RESULTS_DIR.mkdir(exist_ok=True)
     record = {
-        "command": command,
+        "command": search_command,
         "theory": [asdict(r) for r in theory],
         "search": None
         if search is None

@@ -43,6 +43,7 @@ class Reading:
     overlap_s: float = 2 * MINUTE  # lastUpdatedAfter = cursor - overlap (the base; wider only when free)
     lag_s: float = 2 * MINUTE  # lastUpdatedBefore = now - lag
     skip_statuses: frozenset[str] = frozenset()  # statuses filtered out of the incremental query
+    merchant_unshipped_only: bool = False  # ... and UNSHIPPED asked of merchant orders only (under pressure)
     recheck: tuple[float, float] | None = (15 * DAY, 2 * DAY)  # AMAZON SHIPPED, created-age window
     doublecheck: tuple[float, float] | None = (7 * DAY, 1 * DAY)  # MERCHANT UNSHIPPED
     catch_up_at_s: float = 3 * HOUR  # time of day of recheck/doublecheck
@@ -84,7 +85,9 @@ def window_rows(order: OrderTimeline, reading: Reading, horizon: float = math.in
     rows = 0
     events = order.events
     for position, (at, status) in enumerate(events):
-        if status in reading.skip_statuses:
+        if status in reading.skip_statuses or (
+            reading.merchant_unshipped_only and status == "UNSHIPPED" and order.fulfilled_by != "MERCHANT"
+        ):
             continue
         visible_from = at + order.delay_s
         visible_until = events[position + 1][0] + order.delay_s if position + 1 < len(events) else horizon
@@ -177,7 +180,8 @@ def update_mix(orders: Sequence[OrderTimeline], reading: Reading, start: float, 
     window = sum(window_rows(o, reading, horizon) for o in orders)
     catch_up = sum(catch_up_rows(o, reading, start, horizon) for o in orders)
     gets = sum(pending_watch_gets(o, reading, horizon) for o in orders)
-    queries = DAY / reading.interval_s + (reading.recheck is not None) + (reading.doublecheck is not None)
+    windows = DAY / reading.interval_s * (2 if reading.merchant_unshipped_only else 1)  # queries a window
+    queries = windows + (reading.recheck is not None) + (reading.doublecheck is not None)
     queries += reading.reconcile
     return UpdateMix(
         orders=len(orders),

@@ -160,3 +160,14 @@ def test_under_pressure_the_product_asks_unshipped_of_merchant_orders_only():
     # as midnight (the FBA SHIPPED).
     assert peak_hour_share([fba, own], pending) == pytest.approx(2 / 4)
     assert peak_hour_share([fba, own], pending, merchant_unshipped_only=True) == pytest.approx(1 / 3)
+
+
+def test_the_product_under_pressure_reads_an_fba_order_once_it_ships():
+    fba = order((10 * HOUR, "PENDING"), (10 * HOUR + 360, "UNSHIPPED"), (DAY, "SHIPPED"), by="AMAZON")
+    own = order((10 * HOUR, "PENDING"), (10 * HOUR + 300, "UNSHIPPED"), (DAY, "SHIPPED"))
+    pressure = Reading(skip_statuses=frozenset({"PENDING"}), merchant_unshipped_only=True)
+    assert window_rows(fba, pressure) == 1  # SHIPPED, in one 5-minute window
+    assert window_rows(own, pressure) == 2
+    assert window_rows(fba, replace(pressure, merchant_unshipped_only=False)) == 2
+    mix = update_mix([fba, own], replace(pressure, recheck=None, doublecheck=None), T0, T0 + 3 * DAY)
+    assert mix.queries_per_day == 2 * 288 + 1  # two queries a window, and the reconciliation

@@ -56,3 +56,33 @@ def test_the_probe_budget_and_the_floor_are_respected():
     calls.clear()
     budget = search_ceiling(threshold_probe(10**9, calls), 100, max_probes=3, cap=10**12)
     assert len(calls) == 3 and budget.stopped == "probe budget (3) used"
+
+
+def test_the_theory_can_be_recomputed_around_the_probes_of_the_last_search(tmp_path, monkeypatch):
+    import json
+
+    import bench.ceiling as ceiling
+
+    monkeypatch.setattr(ceiling, "RESULTS_DIR", tmp_path)
+    saved = {
+        "command": "python -m bench.ceiling --days 3 --start 20000",
+        "theory": [],
+        "search": {
+            "best_sustained": 17000,
+            "first_failing": 18000,
+            "stopped": "probe budget (5) used",
+            "probes": [
+                {"orders_per_day": 18000, "sustained": False, "detail": "p99 61 min", "report": {}},
+                {"orders_per_day": 17000, "sustained": True, "detail": "no loss, p99 55.2 min", "report": {}},
+            ],
+        },
+    }
+    (tmp_path / "ceiling.json").write_text(json.dumps(saved))
+    output = tmp_path / "BENCHMARKS.md"
+    argv = ["--reuse-search", "--sample-orders-per-day", "40", "--sample-days", "2", "--output", str(output)]
+    assert ceiling.main(argv) == 0
+    text = output.read_text()
+    assert "**Highest sustained: 17,000 orders/day** (first failing: 18,000" in text
+    assert "| 17,000 | yes | no loss, p99 55.2 min |" in text
+    assert "python -m bench.ceiling --days 3 --start 20000 (theory recomputed by" in text
+    assert json.loads((tmp_path / "ceiling.json").read_text())["command"] == saved["command"]
