@@ -7,7 +7,7 @@ from datetime import timedelta as td
 
 from amzorders.money import Money
 from amzorders.sync.settings import SyncSettings
-from sync.conftest import GRAND_TOTAL, MARKETPLACE, START, ScenarioBuilder
+from sync.conftest import GRAND_TOTAL, MARKETPLACE, SELLER, START, ScenarioBuilder
 
 H, D, M, S = td(hours=1), td(days=1), td(minutes=1), td(seconds=1)
 
@@ -226,3 +226,27 @@ def test_a_backlog_read_late_is_not_read_again_by_the_late_index_sweep(make_worl
     assert seen < 1.6 * len(ids)  # read about once (2.4 times when the sweep read it all again)
     late = world.engine.books.cursor("main", MARKETPLACE, kind="late_sweep")
     assert late is not None and late >= START + 9 * H
+
+
+def test_the_late_index_sweep_reads_a_burst_once_without_giving_pieces_up(make_world):
+    """1,000 orders in one minute, then a quiet shop: the sweep re-reads the burst (20 pages) on spare
+    quota (a page or two a run) within a few hours. Its pieces are sized for under a page by what it saw; one that spills
+    is finished rather than given up and read again from its start next run (that wasted three pages in
+    four, and the sweep crawled through the minute for hours)."""
+    b = ScenarioBuilder(days=1)
+    burst = 19 * H + 31 * M
+    ids = [
+        b.order("MERCHANT", [(burst + n * 57 * S / 1000, "PENDING"), (burst + (3 + n % 4) * M, "UNSHIPPED")])
+        for n in range(1000)
+    ]
+    world = make_world(b.build())
+    world.run(19 * H)
+    calls_before = world.marketplace.stats.calls[(SELLER, "searchOrders")]
+    world.run(23 * H)
+    late = world.engine.books.cursor("main", MARKETPLACE, kind="late_sweep")
+    assert late >= START + 19 * H + 45 * M  # past the burst (it crawled 2 minutes of it in 2 hours)
+    assert {o.amazon_order_id for o in world.store.iter_orders()} == set(ids)
+    calls = world.marketplace.stats.calls[(SELLER, "searchOrders")] - calls_before
+    # ~20 pages for the import, ~20 for the sweep, and a call a run for the rest of the quiet hours
+    assert calls < 100
+    assert world.marketplace.stats.throttled == 0

@@ -65,6 +65,13 @@ class WindowDensity:
         observed = rows / seconds
         self.rows_per_s = observed if self.rows_per_s is None else (self.rows_per_s + observed) / 2
 
+    def at_least(self, rows: int, span: timedelta) -> None:
+        """A window of `span` held more than `rows` rows (it was given up half-read): no average, the
+        next piece must fit, or it is given up again and its pages are wasted."""
+        seconds = span.total_seconds()
+        if seconds > 0:
+            self.rows_per_s = max(self.rows_per_s or 0.0, rows / seconds)
+
     def span_for(self, rows: float) -> timedelta | None:
         """How much lastUpdatedTime holds about `rows` rows (None until something was learnt)."""
         if self.rows_per_s is None:

@@ -52,11 +52,12 @@ def search_window(
     *,
     filters: Sequence[SearchFilter] = EVERYTHING,
     max_wait_s: float | None = None,
+    continue_wait_s: float | None = None,
 ):
     """Record every page of a lastUpdatedTime window, one query per filter (their union is what the
     window asks for); the cursor of `kind` moves with the last page of the last query, to the lowest
     bound the server applied. With `max_wait_s`, give up (the cursor stays) before a page that would
-    wait longer for quota."""
+    wait longer for quota (`continue_wait_s` once the window's first page is read)."""
     read_from = ctx.clock.now()  # no page of the window is read before this
     server_before: datetime | None = None
     last = len(filters) - 1
@@ -69,7 +70,14 @@ def search_window(
             fulfilled_by=search.fulfilled_by,
             max_results_per_page=ctx.settings.max_results_per_page,
         )
-        pages = Patient(ctx, ctx.client.search_orders(query, priority=priority), priority, max_wait_s)
+        first_wait = max_wait_s if number == 0 else continue_wait_s
+        pages = Patient(
+            ctx,
+            ctx.client.search_orders(query, priority=priority),
+            priority,
+            first_wait,
+            continue_wait_s=continue_wait_s,
+        )
         bound = None
         for page in pages:
             bound = page.last_updated_before or bound
@@ -114,20 +122,36 @@ def quota_wait_over(ctx: PassContext, priority: Priority, max_wait_s: float) -> 
     return wait if wait > max_wait_s else None
 
 
+CONTINUED_PAGES = 2  # a piece sized for under a page spills into one or two more when busier than thought
+
+
 class Patient:
     """Iterate the pages until the next one would wait more than `max_wait_s` for a searchOrders token
-    (then `stopped` is True); None: wait as long as the governor says."""
+    (then `stopped` is True); None: wait as long as the governor says. `continue_wait_s` (default: the
+    same) applies to the next `CONTINUED_PAGES` pages once one is read: a window given up half-read is
+    read again from its start, but a window far bigger than expected must not hold the run for long."""
 
-    def __init__(self, ctx: PassContext, pages, priority: Priority, max_wait_s: float | None) -> None:
-        self.ctx, self.pages, self.priority, self.max_wait_s = ctx, pages, priority, max_wait_s
+    def __init__(
+        self,
+        ctx: PassContext,
+        pages,
+        priority: Priority,
+        max_wait_s: float | None,
+        *,
+        continue_wait_s: float | None = None,
+    ) -> None:
+        self.ctx, self.pages, self.priority = ctx, pages, priority
+        self.max_wait_s = max_wait_s
+        self.continue_wait_s = max_wait_s if continue_wait_s is None else continue_wait_s
         self.stopped = False
 
     def __iter__(self):
         ctx = self.ctx
+        limit, read = self.max_wait_s, 0
         try:
             while True:
-                if self.max_wait_s is not None:
-                    wait = quota_wait_over(ctx, self.priority, self.max_wait_s)
+                if limit is not None:
+                    wait = quota_wait_over(ctx, self.priority, limit)
                     if wait is not None:
                         ctx.summary.notes.append(
                             f"stopped after {ctx.summary.pages} page(s): the next would wait {wait:.0f} s "
@@ -139,6 +163,8 @@ class Patient:
                 if page is None:
                     return
                 yield page
+                read += 1
+                limit = self.continue_wait_s if read <= CONTINUED_PAGES else self.max_wait_s
         finally:
             self.pages.close()
 

@@ -36,7 +36,7 @@ def late_index_sweep(ctx: PassContext, late: datetime | None) -> None:
     before = min(end, late + LATE_SWEEP_CHUNK)
     if ctx.settled.start is not None and late < ctx.settled.start < before:
         before = ctx.settled.start  # read up to what the incremental settled, then jump over it
-    window = Window(after=late - settings.overlap, before=before)
+    window = Window(after=late - SWEEP_OVERLAP, before=before)
     reached, density = late, ctx.sweep_density
     pieces = chunks(
         window, density, settings.max_results_per_page, cursor=late, pages=settings.late_sweep_chunk_pages
@@ -48,12 +48,18 @@ def late_index_sweep(ctx: PassContext, late: datetime | None) -> None:
         # pieces when one did not fit in the pages it could have.
         seen_before = ctx.summary.orders_seen
         moved = search_window(
-            ctx, LATE_SWEEP, reached, piece, Priority.LATE_SWEEP, max_wait_s=settings.spare_quota_max_wait_s
+            ctx,
+            LATE_SWEEP,
+            reached,
+            piece,
+            Priority.LATE_SWEEP,
+            max_wait_s=settings.spare_quota_max_wait_s,
+            continue_wait_s=settings.late_sweep_continue_wait_s,
         )
         seen = ctx.summary.orders_seen - seen_before
         if moved == reached:
             if seen:
-                density.learn(2 * seen + 2 * settings.max_results_per_page, piece.before - piece.after)
+                density.at_least(2 * seen + 2 * settings.max_results_per_page, piece.before - piece.after)
             break
         density.learn(seen, piece.before - piece.after)
         reached = moved
@@ -76,6 +82,11 @@ def _skip_settled(ctx: PassContext, late: datetime) -> datetime:
 
 
 LATE_SWEEP_CHUNK = timedelta(hours=2)  # a run's share of a sweep that fell behind
+# The sweep reads 35 minutes behind, far from the edge where the incremental's overlap absorbs Amazon's
+# index jitter; it only re-reads the bound instant itself. (With the incremental's 2 minutes, a first
+# piece sized for under a page also held the 2 minutes before the cursor: a burst put 300+ rows there, and
+# the piece was given up half-read run after run.)
+SWEEP_OVERLAP = timedelta(seconds=1)
 
 
 def catch_up(ctx: PassContext, *, kind: str, sliced: bool = False) -> None:

@@ -42,6 +42,9 @@ class SyncSettings:
     late_sweep_lag: timedelta | None = timedelta(minutes=35)
     late_sweep_every: timedelta = timedelta(minutes=30)
     late_sweep_chunk_pages: float = 0.8  # its pieces' size (see `incremental_chunk_pages`)
+    # Once a piece's first page is read, the sweep waits up to this for each next one: a piece given up
+    # half-read is read again from its start (after a burst, three sweep pages in four were wasted so).
+    late_sweep_continue_wait_s: float = 200.0
     # When the sweep stands further behind than this (the quota cannot pay for reading updates twice),
     # the incremental reads only up to `late_sweep_lag` ago, so the sweep can skip what it read (see
     # `passes._edge_delay`). None: always read up to the visibility delay.
