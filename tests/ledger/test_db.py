@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from amzorders.ledger.db import current_revision, open_ledger
+from amzorders.ledger.db import SQLITE_WAL_AUTOCHECKPOINT_PAGES, current_revision, open_ledger
 from amzorders.ledger.schema import metadata
 
 
@@ -57,6 +57,23 @@ def test_sqlite_is_tuned_for_concurrent_use(sqlite_url):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 10_000
+        # checkpoints every ~40 MB of WAL, not SQLite's 4 MB (a page of orders writes hundreds of pages)
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == SQLITE_WAL_AUTOCHECKPOINT_PAGES
+    engine.dispose()
+
+
+def test_sqlite_transactions_take_the_write_lock_when_they_start(sqlite_url, tmp_path):
+    """`BEGIN IMMEDIATE` (the dialect's `do_begin`): two read-then-write transactions never deadlock."""
+    import sqlite3
+
+    engine = open_ledger(sqlite_url)
+    with engine.begin():
+        other = sqlite3.connect(tmp_path / "ledger.sqlite3", timeout=0.1, isolation_level=None)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+        other.close()
+    with engine.connect() as conn:  # and the connection is usable again afterwards
+        assert conn.exec_driver_sql("SELECT 1").scalar() == 1
     engine.dispose()
 
 

@@ -135,3 +135,26 @@ def test_concurrent_creators_make_one_order(sqlite_url, clock):
         t.join()
     assert len(set(refs)) == 1
     assert stores[0].count_orders() == 1
+
+
+def test_batch_status_moves_stay_within_the_store(store, db_url, clock):
+    """References are looked up by themselves (the unique index); another shop's order is not found."""
+    mine = [store.create_order(draft(f"M{n}")).reference for n in range(3)]
+    other = BuiltinStore(store.engine, clock, name="other-shop")
+    theirs = other.create_order(draft("T1")).reference
+    errors = store.set_statuses(
+        [(mine[0], ShopOrderStatus.SHIPPED), (mine[1], ShopOrderStatus.TO_SHIP), (theirs, "shipped")]
+    )
+    assert errors[mine[0]] is None and errors[mine[1]] is None
+    assert isinstance(errors[theirs], OrderNotFound)
+    assert other.find_by_amazon_id("T1").status is ShopOrderStatus.TO_SHIP  # untouched
+    assert store.find_by_amazon_id("M0").status is ShopOrderStatus.SHIPPED
+    assert [s for _, s in store.get_order(mine[1]).history] == [ShopOrderStatus.TO_SHIP]  # no-op move
+
+
+def test_references_are_ten_letters_of_the_alphabet(store):
+    from amzorders.shops.builtin.store import _REFERENCE_ALPHABET
+
+    references = {store.create_order(draft(f"R{n}")).reference for n in range(50)}
+    assert len(references) == 50
+    assert all(len(r) == 10 and set(r) <= set(_REFERENCE_ALPHABET) for r in references)

@@ -230,9 +230,9 @@ def test_a_backlog_read_late_is_not_read_again_by_the_late_index_sweep(make_worl
 
 def test_the_late_index_sweep_reads_a_burst_once_without_giving_pieces_up(make_world):
     """1,000 orders in one minute, then a quiet shop: the sweep re-reads the burst (20 pages) on spare
-    quota (a page or two a run) within a few hours. Its pieces are sized for under a page by what it saw; one that spills
-    is finished rather than given up and read again from its start next run (that wasted three pages in
-    four, and the sweep crawled through the minute for hours)."""
+    quota (a page or two a run) within a few hours. Its pieces are sized for under a page by what it
+    saw; one that spills is finished rather than given up and read again from its start next run (that
+    wasted three pages in four, and the sweep crawled through the minute for hours)."""
     b = ScenarioBuilder(days=1)
     burst = 19 * H + 31 * M
     ids = [

@@ -11,10 +11,12 @@ scenario's end plus a grace period, the shop is compared with the ground truth (
 
 from __future__ import annotations
 
+import gc
 import tempfile
 import time as wallclock
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from functools import partial
@@ -119,7 +121,8 @@ def _simulate(scenario: Scenario, options: SimulationOptions, label: str, url: s
         horizon = scenario.end + options.grace
         tally: dict[str, Counter[str]] = defaultdict(Counter)
         try:
-            run_schedule(clock, jobs, horizon, lambda job, _tick, result: _count(tally, job, result))
+            with _setup_frozen():
+                run_schedule(clock, jobs, horizon, lambda job, _tick, result: _count(tally, job, result))
         finally:
             close()
         truth = expected_orders(
@@ -151,6 +154,29 @@ def _simulate(scenario: Scenario, options: SimulationOptions, label: str, url: s
         grace_s=options.grace.total_seconds(),
         virtual_s=(clock.now() - scenario.start).total_seconds(),
     )
+
+
+# Young-generation threshold while the schedule runs (CPython's default: 700 allocations).
+_RUN_GC_THRESHOLD0 = 10_000
+
+
+@contextmanager
+def _setup_frozen() -> Iterator[None]:
+    """Keep the cyclic GC off what the setup built (the loaded scenario, the marketplace's index, the
+    engine) while the schedule runs: these live until the end, and every full collection rescanned
+    them (~70 ms each at 15,000 orders, more in a month). Unfrozen afterwards, so nothing leaks.
+
+    Young collections are also spaced out: decoding a page of orders allocates thousands of short-lived
+    dicts, and at every 700th allocation those still in use were scanned and promoted, which in turn
+    triggered the older generations' collections (GC time of a 5,000/day run: 2.6 s -> 0.7 s)."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(_RUN_GC_THRESHOLD0, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def _count(tally: dict[str, Counter[str]], job: Job, result: object) -> None:
