@@ -275,12 +275,21 @@ def simulate_probe(days: int, seed: int, timeout: float | None) -> Callable[[int
 # ---------------------------------------------------------------------------------------------- output
 
 
-def render(command: str, sample: str, theory: list[TheoryRow], search: SearchResult | None, days: int) -> str:
+def render(
+    command: str,
+    sample: str,
+    theory: list[TheoryRow],
+    search: SearchResult | None,
+    days: int,
+    *,
+    measured: str | None = None,
+) -> str:
+    now = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · commit {commit(PROJECT_ROOT)}"
     parts = [
         "## Ceiling",
         "",
         f"Command: `{command}`  ",
-        f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · commit {commit(PROJECT_ROOT)}",
+        f"Date: {now}" if measured is None else f"Probes measured {measured}; theory recomputed {now}",
         "",
         "### Theoretical (usage plans / cost per order)",
         "",
@@ -354,6 +363,10 @@ def _saved_search(path: Path) -> SearchResult:
     )
 
 
+def _saved_stamp(path: Path) -> str:
+    return json.loads(path.read_text(encoding="utf-8")).get("measured", "at an unrecorded date and commit")
+
+
 def _saved_command(path: Path) -> str:
     return json.loads(path.read_text(encoding="utf-8"))["command"]
 
@@ -419,10 +432,12 @@ def main(argv: list[str] | None = None) -> int:
             tolerance=args.tolerance,
             max_probes=args.max_probes,
         )
-    body = render(shown_command, sample, theory, search, args.days)
+    measured = _saved_stamp(RESULTS_DIR / "ceiling.json") if args.reuse_search else None
+    body = render(shown_command, sample, theory, search, args.days, measured=measured)
     RESULTS_DIR.mkdir(exist_ok=True)
     record = {
         "command": search_command,
+        "measured": measured or f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit(PROJECT_ROOT)}",
         "theory": [asdict(r) for r in theory],
         "search": None
         if search is None

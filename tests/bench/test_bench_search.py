@@ -66,6 +66,7 @@ def test_the_theory_can_be_recomputed_around_the_probes_of_the_last_search(tmp_p
     monkeypatch.setattr(ceiling, "RESULTS_DIR", tmp_path)
     saved = {
         "command": "python -m bench.ceiling --days 3 --start 20000",
+        "measured": "2026-11-27 09:59 UTC, commit 35d20fa",
         "theory": [],
         "search": {
             "best_sustained": 17000,
@@ -85,4 +86,6 @@ def test_the_theory_can_be_recomputed_around_the_probes_of_the_last_search(tmp_p
     assert "**Highest sustained: 17,000 orders/day** (first failing: 18,000" in text
     assert "| 17,000 | yes | no loss, p99 55.2 min |" in text
     assert "python -m bench.ceiling --days 3 --start 20000 (theory recomputed by" in text
-    assert json.loads((tmp_path / "ceiling.json").read_text())["command"] == saved["command"]
+    assert "Probes measured 2026-11-27 09:59 UTC, commit 35d20fa; theory recomputed" in text
+    again = json.loads((tmp_path / "ceiling.json").read_text())
+    assert (again["command"], again["measured"]) == (saved["command"], saved["measured"])
