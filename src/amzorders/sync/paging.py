@@ -59,6 +59,7 @@ def search_window(
     bound the server applied. With `max_wait_s`, give up (the cursor stays) before a page that would
     wait longer for quota (`continue_wait_s` once the window's first page is read)."""
     read_from = ctx.clock.now()  # no page of the window is read before this
+    continue_wait = max_wait_s if continue_wait_s is None else continue_wait_s
     server_before: datetime | None = None
     last = len(filters) - 1
     for number, search in enumerate(filters):
@@ -70,13 +71,12 @@ def search_window(
             fulfilled_by=search.fulfilled_by,
             max_results_per_page=ctx.settings.max_results_per_page,
         )
-        first_wait = max_wait_s if number == 0 else continue_wait_s
         pages = Patient(
             ctx,
             ctx.client.search_orders(query, priority=priority),
             priority,
-            first_wait,
-            continue_wait_s=continue_wait_s,
+            max_wait_s if number == 0 else continue_wait,  # a later query continues the window
+            continue_wait_s=continue_wait,
         )
         bound = None
         for page in pages:

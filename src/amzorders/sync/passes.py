@@ -143,9 +143,13 @@ def _incremental_filters(ctx: PassContext) -> tuple[SearchFilter, ...]:
         ctx.clock.sleep(wait)
     if threshold is None or ctx.governor.tokens_left(seller, SEARCH_ORDERS) >= threshold:
         return EVERYTHING
-    ctx.summary.notes.append("quota pressure: PENDING orders left to the next update and the safety nets")
     if settings.fba_import_at_unshipped:
+        ctx.summary.notes.append("quota pressure: PENDING orders left to their next update and the nets")
         return (SearchFilter(statuses=IMPORTANT_STATUSES),)
+    ctx.summary.notes.append(
+        "quota pressure: PENDING orders, and FBA orders Amazon has not shipped, left to their next update"
+        " and the safety nets"
+    )
     return PRESSURE_FILTERS
 
 

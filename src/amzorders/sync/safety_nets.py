@@ -44,8 +44,8 @@ def late_index_sweep(ctx: PassContext, late: datetime | None) -> None:
     for piece in pieces:
         # page-sized pieces, each moving the sweep's cursor: a sweep that gets two pages a run still
         # advances two pages a run, instead of re-reading the same two forever. The sweep learns its own
-        # density (it reads an older, busier or quieter, stretch than the incremental), and halves its
-        # pieces when one did not fit in the pages it could have.
+        # density (it reads an older, busier or quieter, stretch than the incremental), and shrinks its
+        # pieces at once when one did not fit in the pages it could have (`WindowDensity.at_least`).
         seen_before = ctx.summary.orders_seen
         moved = search_window(
             ctx,
