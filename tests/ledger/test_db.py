@@ -96,3 +96,29 @@ def test_two_processes_starting_together_migrate_once(db_url):
     engine = open_ledger(db_url)
     assert current_revision(engine) == "0001"
     engine.dispose()
+
+
+def test_switching_to_wal_waits_out_a_lock_sqlite_reports_at_once():
+    """Two processes opening a fresh ledger together: SQLite may refuse the WAL switch at once ("database
+    is locked", no busy wait; seen once in CI). The switch is retried; any other error is not."""
+    import sqlite3
+
+    from amzorders.ledger.db import _switch_to_wal
+
+    class Cursor:
+        def __init__(self, failures: list[Exception]) -> None:
+            self.failures, self.calls = failures, 0
+
+        def execute(self, sql: str) -> None:
+            assert sql == "PRAGMA journal_mode=WAL"
+            self.calls += 1
+            if self.failures:
+                raise self.failures.pop(0)
+
+    locked = Cursor([sqlite3.OperationalError("database is locked")] * 2)
+    _switch_to_wal(locked)
+    assert locked.calls == 3
+    broken = Cursor([sqlite3.OperationalError("disk I/O error")])
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        _switch_to_wal(broken)
+    assert broken.calls == 1

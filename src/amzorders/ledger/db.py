@@ -8,7 +8,9 @@ at once with "database is locked" instead of waiting its turn.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 from pathlib import Path
 
 from alembic import command
@@ -39,6 +41,24 @@ def open_ledger(url: str, *, migrate_to_head: bool = True) -> Engine:
     if migrate_to_head:
         migrate(engine)
     return engine
+
+
+def _switch_to_wal(cursor) -> None:
+    """`PRAGMA journal_mode=WAL`, retried while another process holds the lock it needs.
+
+    Two processes opening a fresh ledger at the same second (two cron runs) both switch it to WAL; SQLite
+    may then answer "database is locked" at once, without waiting through the busy timeout. The retry is
+    bounded by that same timeout (wall time, like SQLite's own: this is the driver waiting for a file
+    lock, not the product waiting for something on its clock)."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
 
 
 def create_ledger_engine(url: str) -> Engine:
@@ -84,7 +104,7 @@ def _sqlite_engine(url: str, *, in_memory: bool) -> Engine:
         # the busy timeout first: switching a new file to WAL takes a lock another process may hold
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         if not in_memory:
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _switch_to_wal(cursor)
             cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_WAL_AUTOCHECKPOINT_PAGES}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")  # durable at each checkpoint; WAL keeps it consistent
