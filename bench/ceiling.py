@@ -351,24 +351,19 @@ def render(
     return "\n".join(parts) + "\n"
 
 
-def _saved_search(path: Path) -> SearchResult:
-    saved = json.loads(path.read_text(encoding="utf-8"))["search"]
+def _saved_search(path: Path) -> tuple[SearchResult, str, str]:
+    """The last search's probes, the command that ran them, and when and on which commit."""
+    record = json.loads(path.read_text(encoding="utf-8"))
+    saved = record["search"]
     if saved is None:
         raise SystemExit(f"{path} holds no search (it was written with --no-search)")
-    return SearchResult(
+    search = SearchResult(
         best_sustained=saved["best_sustained"],
         first_failing=saved["first_failing"],
         probes=[Probe(**probe) for probe in saved["probes"]],
         stopped=saved["stopped"],
     )
-
-
-def _saved_stamp(path: Path) -> str:
-    return json.loads(path.read_text(encoding="utf-8")).get("measured", "at an unrecorded date and commit")
-
-
-def _saved_command(path: Path) -> str:
-    return json.loads(path.read_text(encoding="utf-8"))["command"]
+    return search, record["command"], record.get("measured", "at an unrecorded date and commit")
 
 
 def _count(value: int | None) -> str:
@@ -418,10 +413,9 @@ def main(argv: list[str] | None = None) -> int:
     _say(f"theoretical ceilings computed in {time.perf_counter() - began:.1f} s:")
     for row in theory:
         _say(f"    {row.orders_per_day:>9,.0f}/day  {row.reading}")
-    search, search_command, shown_command = None, command, command
+    search, search_command, shown_command, measured = None, command, command, None
     if args.reuse_search:
-        search = _saved_search(RESULTS_DIR / "ceiling.json")
-        search_command = _saved_command(RESULTS_DIR / "ceiling.json")
+        search, search_command, measured = _saved_search(RESULTS_DIR / "ceiling.json")
         shown_command = f"{search_command} (theory recomputed by {command})"
     elif not args.no_search:
         product = next(r for r in theory if r.reading.startswith(PRODUCT_AT_SATURATION))
@@ -432,7 +426,6 @@ def main(argv: list[str] | None = None) -> int:
             tolerance=args.tolerance,
             max_probes=args.max_probes,
         )
-    measured = _saved_stamp(RESULTS_DIR / "ceiling.json") if args.reuse_search else None
     body = render(shown_command, sample, theory, search, args.days, measured=measured)
     RESULTS_DIR.mkdir(exist_ok=True)
     record = {

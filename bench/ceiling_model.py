@@ -85,9 +85,7 @@ def window_rows(order: OrderTimeline, reading: Reading, horizon: float = math.in
     rows = 0
     events = order.events
     for position, (at, status) in enumerate(events):
-        if status in reading.skip_statuses or (
-            reading.merchant_unshipped_only and status == "UNSHIPPED" and order.fulfilled_by != "MERCHANT"
-        ):
+        if not is_asked(order, status, reading.skip_statuses, reading.merchant_unshipped_only):
             continue
         visible_from = at + order.delay_s
         visible_until = events[position + 1][0] + order.delay_s if position + 1 < len(events) else horizon
@@ -259,15 +257,23 @@ def peak_hour_share(
 def asked_versions(
     order: OrderTimeline, skip_statuses: frozenset[str], merchant_unshipped_only: bool
 ) -> list[tuple[float, str]]:
-    """The order's versions a reader asks for: not in `skip_statuses`, and with `merchant_unshipped_only`
-    (the product under quota pressure) UNSHIPPED only when the merchant fulfils the order: an FBA order
-    is imported once Amazon ships it."""
+    """The order's versions a reader asks for (`is_asked`)."""
     return [
         (at, status)
         for at, status in order.events
-        if status not in skip_statuses
-        and not (merchant_unshipped_only and status == "UNSHIPPED" and order.fulfilled_by != "MERCHANT")
+        if is_asked(order, status, skip_statuses, merchant_unshipped_only)
     ]
+
+
+def is_asked(
+    order: OrderTimeline, status: str, skip_statuses: frozenset[str], merchant_unshipped_only: bool
+) -> bool:
+    """Does the reader ask for this version? Not when its status is in `skip_statuses`, nor, with
+    `merchant_unshipped_only` (the product under quota pressure), when it is UNSHIPPED and the merchant
+    does not fulfil the order: an FBA order is imported once Amazon ships it."""
+    if status in skip_statuses:
+        return False
+    return not (merchant_unshipped_only and status == "UNSHIPPED" and order.fulfilled_by != "MERCHANT")
 
 
 def peak_hour_ceiling(
