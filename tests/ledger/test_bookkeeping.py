@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from amzorders.ledger.bookkeeping import Bookkeeping
+from amzorders.ledger.bookkeeping import Bookkeeping, SyncState
 
 
 def test_the_cursor_never_moves_back(ledger, clock):
@@ -28,10 +28,34 @@ def test_the_cursor_never_moves_back(ledger, clock):
     assert books.cursor("main", group) == t0
     with ledger.begin() as conn:
         books.advance_cursor(conn, "main", group, t0 + timedelta(minutes=5), at=t0, known=t0)
-    assert books.cursors("main", group) == {"incremental": t0 + timedelta(minutes=5), "late_sweep": None}
+    assert books.state("main", group) == SyncState(incremental=t0 + timedelta(minutes=5))
     with ledger.begin() as conn:
         books.advance_cursor(conn, "main", group, t0, at=t0, known=None, kind="late_sweep")
-    assert books.cursors("main", group) == {"incremental": t0 + timedelta(minutes=5), "late_sweep": t0}
+    assert books.state("main", group) == SyncState(incremental=t0 + timedelta(minutes=5), late_sweep=t0)
+
+
+def test_the_sync_memory_keeps_what_each_writer_gave(ledger, clock):
+    books = Bookkeeping(ledger)
+    books.ensure_account("main", "A1SELLER", ["M"], at=clock.now())
+    t0 = clock.now()
+    with ledger.begin() as conn:
+        books.remember(conn, "main", "M", at=t0, settled_start=t0, settled_end=t0 + timedelta(hours=1))
+    assert books.state("main", "M") == SyncState(settled=(t0, t0 + timedelta(hours=1)))
+    with ledger.begin() as conn:  # one column: the others stay (one row per marketplace group)
+        books.remember(conn, "main", "M", at=t0, density=0.25)
+    with ledger.begin() as conn:
+        books.remember(conn, "main", "M", at=t0, settled_end=t0 + timedelta(hours=2), sweep_density=0.5)
+    assert books.state("main", "M") == SyncState(
+        settled=(t0, t0 + timedelta(hours=2)), density=0.25, sweep_density=0.5
+    )
+    try:
+        with ledger.begin() as conn:
+            books.remember(conn, "main", "M", at=t0, settled_end=t0 + timedelta(hours=3))
+            raise RuntimeError("crash before the page and the cursor commit")
+    except RuntimeError:
+        pass
+    assert books.state("main", "M").settled == (t0, t0 + timedelta(hours=2))
+    assert books.state("main", "other") == SyncState()
 
 
 def test_a_rolled_back_transaction_leaves_the_cursor_where_it_was(ledger, clock):

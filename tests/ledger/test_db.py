@@ -5,20 +5,24 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from amzorders.ledger.db import SQLITE_WAL_AUTOCHECKPOINT_PAGES, current_revision, open_ledger
+from amzorders.ledger.bookkeeping import Bookkeeping, SyncState
+from amzorders.ledger.db import SQLITE_WAL_AUTOCHECKPOINT_PAGES, current_revision, migrate, open_ledger
 from amzorders.ledger.schema import metadata
+
+HEAD = "0002"
 
 
 def test_migrations_create_exactly_the_declared_schema(db_url):
     engine = open_ledger(db_url)
     try:
-        assert current_revision(engine) == "0001"
+        assert current_revision(engine) == HEAD
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             assert compare_metadata(context, metadata) == []
@@ -46,7 +50,7 @@ def test_opening_twice_and_concurrently_is_safe(db_url):
         thread.join()
     assert errors == []
     again = open_ledger(db_url)  # already at head: nothing to do
-    assert current_revision(again) == "0001"
+    assert current_revision(again) == HEAD
     for engine in [*engines, again]:
         engine.dispose()
 
@@ -77,9 +81,26 @@ def test_sqlite_transactions_take_the_write_lock_when_they_start(sqlite_url, tmp
     engine.dispose()
 
 
+def test_a_ledger_of_the_previous_version_is_upgraded_with_its_cursors(db_url):
+    old = open_ledger(db_url, migrate_to_head=False)
+    migrate(old, "0001")
+    books = Bookkeeping(old)
+    t0 = datetime(2026, 11, 2, tzinfo=UTC)
+    books.ensure_account("main", "A1SELLER", ["M"], at=t0)
+    with old.begin() as conn:
+        books.advance_cursor(conn, "main", "M", t0, at=t0, known=None)
+    old.dispose()
+    engine = open_ledger(db_url)
+    try:
+        assert current_revision(engine) == HEAD
+        assert Bookkeeping(engine).state("main", "M") == SyncState(incremental=t0)
+    finally:
+        engine.dispose()
+
+
 def test_in_memory_sqlite_works_for_quick_tools():
     engine = open_ledger("sqlite://")
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == HEAD
     engine.dispose()
 
 
@@ -94,7 +115,7 @@ def test_two_processes_starting_together_migrate_once(db_url):
         _, stderr = process.communicate(timeout=100)
         assert process.returncode == 0, stderr.decode()
     engine = open_ledger(db_url)
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == HEAD
     engine.dispose()
 
 

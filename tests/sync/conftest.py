@@ -67,27 +67,36 @@ class World:
         self.settings = settings or SyncSettings()
         self.engine = self.new_engine()
 
-    def new_engine(self, store=None) -> SyncEngine:
+    def new_engine(self, store=None, governor: QuotaGovernor | None = None) -> SyncEngine:
         return SyncEngine(
             ledger=self.ledger,
             shop=store or self.store,
             accounts=[self.account],
-            governor=QuotaGovernor(MemoryBucketStore(), self.clock),
+            governor=governor or QuotaGovernor(MemoryBucketStore(), self.clock),
             clock=self.clock,
             settings=self.settings,
             transport=SimTransport(self.marketplace),
         )
 
     def run(
-        self, until: timedelta, *, every: timedelta = timedelta(minutes=5), watch_every: int = 12
+        self,
+        until: timedelta,
+        *,
+        every: timedelta = timedelta(minutes=5),
+        watch_every: int = 12,
+        process_per_run: bool = False,
     ) -> list:
         """The product's default rhythm: import + push every 5 min, pending watch hourly; a later call
-        goes on from where the clock stands (ticks on the same grid from START)."""
+        goes on from where the clock stands (ticks on the same grid from START). `process_per_run`: a
+        new engine each tick (cron URLs), sharing only the ledger and the quota buckets."""
         summaries = []
         tick = max(0, math.ceil((self.clock.now() - START) / every))
         while self.clock.now() < START + until:
             self.clock.advance_to(START + every * (tick + 1))
             tick += 1
+            if process_per_run:
+                self.engine.close()
+                self.engine = self.new_engine(governor=self.engine.governor)
             summaries.append(self.engine.import_incremental(self.account))
             summaries.append(self.engine.push_to_shop(self.account))
             if tick % watch_every == 0:

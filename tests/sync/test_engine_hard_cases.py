@@ -228,6 +228,23 @@ def test_a_backlog_read_late_is_not_read_again_by_the_late_index_sweep(make_worl
     assert late is not None and late >= START + 9 * H
 
 
+def test_a_process_per_run_remembers_what_the_import_settled(make_world):
+    """Cron URLs start a process per run: the settled stretch is kept in the ledger with the cursor, so
+    the sweep of a fresh engine jumps over the backlog the previous run read late, as a long-lived
+    engine's does (forgotten, the sweep read the backlog a second time: 2.4 reads an order)."""
+    b = ScenarioBuilder(days=1)
+    ids = [b.order("MERCHANT", [(H + n * 20 * S, "UNSHIPPED")]) for n in range(540)]
+    b.fault(H, 4 * H, operations=("searchOrders",))
+    world = make_world(b.build())
+    summaries = world.run(10 * H, process_per_run=True)
+    assert {o.amazon_order_id for o in world.store.iter_orders()} == set(ids)
+    assert sum(s.orders_seen for s in summaries) < 1.6 * len(ids)
+    state = world.engine.books.state("main", MARKETPLACE)
+    assert state.late_sweep is not None and state.late_sweep >= START + 9 * H
+    assert state.settled is not None and state.settled[0] <= START + 4 * H < state.settled[1]
+    assert state.density is not None  # a fresh engine sizes its windows from it
+
+
 def test_the_late_index_sweep_reads_a_burst_once_without_giving_pieces_up(make_world):
     """1,000 orders in one minute, then a quiet shop: the sweep re-reads the burst (20 pages) on spare
     quota (a page or two a run) within a few hours. Its pieces are sized for under a page by what it

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, delete, insert, literal, select, union_all, update
+from sqlalchemy import Engine, bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -27,10 +27,23 @@ from amzorders.ledger.schema import (
     runs,
     sweep_cursors,
     sync_cursors,
+    sync_memory,
 )
 
 INCREMENTAL, LATE_SWEEP = "incremental", "late_sweep"  # the two cursors of a marketplace group
 RUN_COUNTERS = ("pages", "api_calls", "orders_seen", "created", "updated", "cancelled", "failed", "parked")
+
+
+@dataclass(frozen=True, slots=True)
+class SyncState:
+    """Where a marketplace group stands on Amazon's lastUpdatedTime clock (None: not yet) and what the
+    import learned about it (`sync_memory`)."""
+
+    incremental: datetime | None = None
+    late_sweep: datetime | None = None
+    settled: tuple[datetime, datetime] | None = None  # the incremental's settled stretch (start, end)
+    density: float | None = None  # rows per second of lastUpdatedTime, near the edge
+    sweep_density: float | None = None  # the same, where the late-index sweep reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,11 +100,33 @@ class Bookkeeping:
                 _cursor_statements(kind).read, {"b_account": account, "b_group": group}
             ).scalar()
 
-    def cursors(self, account: str, group: str) -> dict[str, datetime | None]:
-        """Both cursors of a marketplace group (incremental, late sweep) in one query."""
+    def state(self, account: str, group: str) -> SyncState:
+        """The cursors and the memory of a marketplace group, in one query (read at the start of every
+        import run)."""
         with self.engine.connect() as conn:
-            found = dict(conn.execute(_BOTH_CURSORS, {"b_account": account, "b_group": group}).all())
-        return {kind: found.get(kind) for kind in CURSOR_TABLES}
+            row = conn.execute(_STATE, {"b_account": account, "b_group": group}).one()
+        start, end = row.settled_start, row.settled_end
+        return SyncState(
+            incremental=row.incremental,
+            late_sweep=row.late_sweep,
+            settled=(start, end) if start is not None and end is not None else None,
+            density=row.density,
+            sweep_density=row.sweep_density,
+        )
+
+    @staticmethod
+    def remember(conn: Connection, account: str, group: str, *, at: datetime, **columns: Any) -> None:
+        """Write some columns of the group's `sync_memory` row, inside the caller's transaction (the
+        one moving a cursor). One writer at a time: the import, under the account's lock."""
+        statements = _memory_statements(tuple(sorted(columns)))
+        params = {"b_account": account, "b_group": group, "updated_at": at, **columns}
+        if conn.execute(statements.update, params).rowcount:
+            return
+        try:
+            with conn.begin_nested():
+                conn.execute(statements.insert, params)
+        except IntegrityError:  # written meanwhile by a run that took over an expired lock
+            conn.execute(statements.update, params)
 
     @staticmethod
     def advance_cursor(
@@ -221,7 +256,7 @@ class _CursorStatements:
 def _cursor_statements(kind: str) -> _CursorStatements:
     table = CURSOR_TABLES[kind]
     c = table.c
-    where = (c.account == bindparam("b_account"), c.marketplace_group == bindparam("b_group"))
+    where = _at_group(table)
     return _CursorStatements(
         read=select(c.position).where(*where),
         insert=insert(table).values(
@@ -236,14 +271,39 @@ def _cursor_statements(kind: str) -> _CursorStatements:
     )
 
 
-_BOTH_CURSORS = union_all(
-    *(
-        select(literal(kind).label("kind"), table.c.position).where(
-            table.c.account == bindparam("b_account"), table.c.marketplace_group == bindparam("b_group")
-        )
-        for kind, table in CURSOR_TABLES.items()
-    )
+def _at_group(table):
+    return (table.c.account == bindparam("b_account"), table.c.marketplace_group == bindparam("b_group"))
+
+
+def _current(column):
+    return select(column).where(*_at_group(column.table)).scalar_subquery()
+
+
+_m = sync_memory.c
+_STATE = select(
+    _current(sync_cursors.c.position).label("incremental"),
+    _current(sweep_cursors.c.position).label("late_sweep"),
+    *(_current(c).label(c.name) for c in (_m.settled_start, _m.settled_end, _m.density, _m.sweep_density)),
 )
+
+
+@dataclass(frozen=True, slots=True)
+class _MemoryStatements:
+    insert: Any
+    update: Any
+
+
+@functools.cache
+def _memory_statements(columns: tuple[str, ...]) -> _MemoryStatements:
+    values = {name: bindparam(name) for name in (*columns, "updated_at")}
+    return _MemoryStatements(
+        insert=insert(sync_memory).values(
+            account=bindparam("b_account"), marketplace_group=bindparam("b_group"), **values
+        ),
+        update=update(sync_memory).where(*_at_group(sync_memory)).values(**values),
+    )
+
+
 _RUN_INSERT = insert(runs).returning(runs.c.id)
 _LOCK_REFRESH = (
     update(account_locks)

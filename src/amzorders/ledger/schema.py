@@ -181,6 +181,22 @@ sweep_cursors = Table(
     Column("updated_at", Instant, nullable=False),
 )
 
+# What the import learned about a marketplace group, kept across processes (a cron job started per run
+# behaves as a long-lived service): the stretch of lastUpdatedTime it read at least `late_sweep_lag` after
+# Amazon could have indexed it (the late-index sweep jumps over it; written with the cursor that settled
+# it), and the rows per second of lastUpdatedTime it saw (how it sizes windows; approximate by nature).
+sync_memory = Table(
+    "sync_memory",
+    metadata,
+    Column("account", String(64), ForeignKey("accounts.name", ondelete="CASCADE"), primary_key=True),
+    Column("marketplace_group", String(512), primary_key=True),
+    Column("settled_start", Instant),
+    Column("settled_end", Instant),
+    Column("density", Float),
+    Column("sweep_density", Float),
+    Column("updated_at", Instant, nullable=False),
+)
+
 # --- Orders --------------------------------------------------------------------------------------------
 
 # Every Amazon order ever seen: its latest snapshot and where it stands with the shop.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +13,7 @@ from amzorders.amazon.client import OrdersClient
 from amzorders.amazon.governor import QuotaGovernor
 from amzorders.amazon.models import Order
 from amzorders.clock import Clock
-from amzorders.ledger.bookkeeping import Bookkeeping
+from amzorders.ledger.bookkeeping import Bookkeeping, SyncState
 from amzorders.ledger.orders import Known, OrderBook, RecordResult, SnapshotPlan
 from amzorders.shops.port import Shop
 from amzorders.sync.cursor import SettledStretch, WindowDensity
@@ -44,6 +44,39 @@ class PassContext:
     density: WindowDensity = field(default_factory=WindowDensity)
     sweep_density: WindowDensity = field(default_factory=WindowDensity)  # the late-index sweep's own
     settled: SettledStretch = field(default_factory=SettledStretch)  # what the sweep may jump over
+    stored: SyncState = field(default_factory=SyncState)  # what the ledger last heard of all that
+
+    def restore(self, state: SyncState) -> None:
+        """Start from what the ledger remembers where this process has not learnt better itself (a cron
+        job started per run knows nothing): the settled stretch and the densities."""
+        self.stored = state
+        if state.settled is not None:
+            self.settled = SettledStretch(*state.settled)
+        if self.density.rows_per_s is None:
+            self.density.rows_per_s = state.density
+        if self.sweep_density.rows_per_s is None:
+            self.sweep_density.rows_per_s = state.sweep_density
+
+    def remember(self, conn: Connection, settled: SettledStretch | None) -> None:
+        """Store, inside a cursor move's transaction, what changed since the ledger last heard: a new
+        settled stretch; a density that moved by more than a fifth (an estimate: its noise is not worth
+        a write per run)."""
+        columns: dict[str, Any] = {}
+        if settled is not None:
+            columns.update(settled_start=settled.start, settled_end=settled.end)
+        learnt = {"density": self.density.rows_per_s, "sweep_density": self.sweep_density.rows_per_s}
+        for name, rows_per_s in learnt.items():
+            if _moved(getattr(self.stored, name), rows_per_s):
+                columns[name] = rows_per_s
+        if not columns:
+            return
+        account = self.account
+        self.books.remember(conn, account.name, account.marketplace_group, at=self.clock.now(), **columns)
+        self.stored = replace(
+            self.stored,
+            settled=(settled.start, settled.end) if settled is not None else self.stored.settled,
+            **{name: value for name, value in columns.items() if name in learnt},
+        )
 
     @property
     def client(self) -> OrdersClient:
@@ -87,3 +120,11 @@ class PassContext:
             self.summary.parked += len(result.unreadable)
             self.summary.problems.extend(result.unreadable)
         return result
+
+
+def _moved(stored: float | None, learnt: float | None) -> bool:
+    if learnt is None:
+        return False
+    if stored is None or stored <= 0:
+        return learnt != stored
+    return abs(learnt - stored) > stored / 5

@@ -29,7 +29,7 @@ from amzorders.ledger.orders import OrderBook
 from amzorders.shops.port import Shop
 from amzorders.sync import passes, pending, safety_nets
 from amzorders.sync.context import PassContext
-from amzorders.sync.cursor import SettledStretch, WindowDensity
+from amzorders.sync.cursor import WindowDensity
 from amzorders.sync.push import push
 from amzorders.sync.reconcile import ReconciliationReport, reconcile
 from amzorders.sync.settings import AccountSettings, SyncSettings
@@ -80,7 +80,6 @@ class SyncEngine:
         self.books = Bookkeeping(ledger)
         self._clients: dict[str, OrdersClient] = {}
         self._density: dict[str, WindowDensity] = defaultdict(WindowDensity)
-        self._settled: dict[str, SettledStretch] = defaultdict(SettledStretch)
         self._registered: set[str] = set()
 
     # --- The passes -----------------------------------------------------------------------------------
@@ -241,7 +240,6 @@ class SyncEngine:
             summary=summary,
             density=self._density[settings.name],
             sweep_density=self._density[f"{settings.name}/late-sweep"],
-            settled=self._settled[settings.name],
         )
         try:
             body(ctx)

@@ -8,7 +8,7 @@ rather than wait long for quota (`Patient`): the safety nets live on spare quota
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from amzorders.amazon.client import SearchQuery
@@ -16,7 +16,7 @@ from amzorders.amazon.constants import SEARCH_ORDERS
 from amzorders.amazon.governor import Priority
 from amzorders.ledger.bookkeeping import INCREMENTAL
 from amzorders.sync.context import PassContext
-from amzorders.sync.cursor import Window, next_cursor
+from amzorders.sync.cursor import SettledStretch, Window, next_cursor
 
 
 def format_span(span: timedelta) -> str:
@@ -85,13 +85,15 @@ def search_window(
             if page.next_token is None and number == last:
                 # The window's last page and the cursor move commit together: never ahead of the ledger.
                 reached = next_cursor(cursor, window, _lowest(bound, server_before))
+                settled = _settled_by(ctx, kind, window.after, reached, read_from)
 
-                def move_cursor(conn, position=reached):
+                def move_cursor(conn, position=reached, settled=settled):
                     advance_cursor(ctx, conn, kind, position, known=cursor)
+                    ctx.remember(conn, settled)
 
                 ctx.record(page.orders, also=move_cursor)
-                if kind == INCREMENTAL:
-                    _settle_for_late_sweep(ctx, window.after, reached, read_from)
+                if settled is not None:
+                    ctx.settled = settled
                 return reached
             ctx.record(page.orders)
         if pages.stopped:
@@ -106,14 +108,21 @@ def _lowest(*bounds: datetime | None) -> datetime | None:
     return min(known) if known else None
 
 
-def _settle_for_late_sweep(ctx: PassContext, start: datetime, end: datetime, read_from: datetime) -> None:
-    """The part of an incremental window that ends `late_sweep_lag` before it was read already showed
-    every update Amazon indexes within the lag: the late-index sweep need not read it again (it jumps
-    over it, see `safety_nets.late_index_sweep`). A backlog, after an outage or on a busy evening, is
-    then read once rather than twice, and the sweep's quota goes to what was read near the edge."""
+def _settled_by(
+    ctx: PassContext, kind: str, start: datetime, end: datetime | None, read_from: datetime
+) -> SettledStretch | None:
+    """The settled stretch once an incremental window [start, end) is recorded (None: unchanged).
+
+    The part of the window that ends `late_sweep_lag` before it was read already showed every update
+    Amazon indexes within the lag: the late-index sweep need not read it again (it jumps over it, see
+    `safety_nets.late_index_sweep`). A backlog, after an outage or on a busy evening, is then read once
+    rather than twice, and the sweep's quota goes to what was read near the edge."""
     lag = ctx.settings.late_sweep_lag
-    if lag is not None:
-        ctx.settled.add(start, min(end, read_from - lag))
+    if kind != INCREMENTAL or lag is None or end is None:
+        return None
+    settled = replace(ctx.settled)
+    settled.add(start, min(end, read_from - lag))
+    return None if settled == ctx.settled else settled
 
 
 def quota_wait_over(ctx: PassContext, priority: Priority, max_wait_s: float) -> float | None:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from amzorders.amazon.constants import SEARCH_ORDERS, FulfilledBy, FulfillmentStatus
 from amzorders.amazon.governor import Priority
-from amzorders.ledger.bookkeeping import INCREMENTAL, LATE_SWEEP
+from amzorders.ledger.bookkeeping import INCREMENTAL
 from amzorders.sync.context import PassContext
 from amzorders.sync.cursor import PAGE_FILL, chunks, free_overlap, plan_window
 from amzorders.sync.paging import EVERYTHING, SearchFilter, format_span, quota_wait_over, search_window
@@ -28,15 +28,16 @@ def incremental(ctx: PassContext) -> None:
     cursor. Then the late-index sweep (below), when it is due.
     """
     account, settings, summary = ctx.account, ctx.settings, ctx.summary
-    cursors = ctx.books.cursors(account.name, account.marketplace_group)
-    edge_delay = _edge_delay(ctx, cursors[LATE_SWEEP])
-    if not _worth_a_call(ctx, cursors[INCREMENTAL], edge_delay):
+    state = ctx.books.state(account.name, account.marketplace_group)
+    ctx.restore(state)
+    edge_delay = _edge_delay(ctx, state.late_sweep)
+    if not _worth_a_call(ctx, state.incremental, edge_delay):
         summary.notes.append("waiting for a fuller page: quota is short and little is new")
         if settings.late_sweep_lag is not None:
-            late_index_sweep(ctx, cursors[LATE_SWEEP])
+            late_index_sweep(ctx, state.late_sweep)
         return
     filters = _incremental_filters(ctx)
-    cursor, now = cursors[INCREMENTAL], ctx.clock.now()
+    cursor, now = state.incremental, ctx.clock.now()
     density = ctx.density
     overlap = settings.overlap
     if cursor is not None and filters == EVERYTHING:  # no overlap for free while the quota is tight
@@ -69,7 +70,7 @@ def incremental(ctx: PassContext) -> None:
             density.learn(summary.orders_seen - seen_before, piece.before - piece.after)
         summary.window = (window.after, reached)
     if settings.late_sweep_lag is not None:
-        late_index_sweep(ctx, cursors[LATE_SWEEP])
+        late_index_sweep(ctx, state.late_sweep)
 
 
 def _edge_delay(ctx: PassContext, late: datetime | None) -> timedelta:
