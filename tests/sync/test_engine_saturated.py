@@ -113,3 +113,20 @@ def test_under_quota_pressure_fba_orders_are_not_read_while_amazon_has_not_shipp
     rows_lean = sum(s.orders_seen for s in lean_runs)
     rows_eager = sum(s.orders_seen for s in eager_runs)
     assert rows_lean < 0.8 * rows_eager
+
+
+def test_the_import_keeps_reading_lagged_until_the_sweep_has_caught_up(make_world):
+    """The lagged reading starts when the sweep is an hour behind and lasts until the sweep has jumped
+    over what it settled: switching back as soon as the sweep crept under the hour flapped run after
+    run (an edge read, then a lagged run with nothing to read), each edge read settling nothing."""
+    scenario, _, _ = saturated_day()
+    world = make_world(scenario)
+    summaries = world.run(END)
+    lagged = [
+        any("the import reads up to 35 min ago" in note for note in s.notes)
+        for s in summaries
+        if s.kind == "incremental"
+    ]
+    switches = sum(1 for before, after in zip(lagged, lagged[1:], strict=False) if before != after)
+    assert sum(lagged) > 24  # hours of it, at the ceiling
+    assert switches <= 5, switches  # 7 here when it switched back as soon as the sweep crept under the hour

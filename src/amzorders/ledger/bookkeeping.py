@@ -44,6 +44,7 @@ class SyncState:
     settled: tuple[datetime, datetime] | None = None  # the incremental's settled stretch (start, end)
     density: float | None = None  # rows per second of lastUpdatedTime, near the edge
     sweep_density: float | None = None  # the same, where the late-index sweep reads
+    lagged_since: datetime | None = None  # the import reads only up to the sweep's lag since then
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +113,7 @@ class Bookkeeping:
             settled=(start, end) if start is not None and end is not None else None,
             density=row.density,
             sweep_density=row.sweep_density,
+            lagged_since=row.lagged_since,
         )
 
     @staticmethod
@@ -283,7 +285,10 @@ _m = sync_memory.c
 _STATE = select(
     _current(sync_cursors.c.position).label("incremental"),
     _current(sweep_cursors.c.position).label("late_sweep"),
-    *(_current(c).label(c.name) for c in (_m.settled_start, _m.settled_end, _m.density, _m.sweep_density)),
+    *(
+        _current(c).label(c.name)
+        for c in (_m.settled_start, _m.settled_end, _m.density, _m.sweep_density, _m.lagged_since)
+    ),
 )
 
 

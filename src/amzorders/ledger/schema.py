@@ -184,7 +184,8 @@ sweep_cursors = Table(
 # What the import learned about a marketplace group, kept across processes (a cron job started per run
 # behaves as a long-lived service): the stretch of lastUpdatedTime it read at least `late_sweep_lag` after
 # Amazon could have indexed it (the late-index sweep jumps over it; written with the cursor that settled
-# it), and the rows per second of lastUpdatedTime it saw (how it sizes windows; approximate by nature).
+# it), the rows per second of lastUpdatedTime it saw (how it sizes windows; approximate by nature), and
+# since when it reads only up to the sweep's lag (`passes._edge_delay`).
 sync_memory = Table(
     "sync_memory",
     metadata,
@@ -194,6 +195,7 @@ sync_memory = Table(
     Column("settled_end", Instant),
     Column("density", Float),
     Column("sweep_density", Float),
+    Column("lagged_since", Instant),
     Column("updated_at", Instant, nullable=False),
 )
 

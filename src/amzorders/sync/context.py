@@ -57,11 +57,11 @@ class PassContext:
         if self.sweep_density.rows_per_s is None:
             self.sweep_density.rows_per_s = state.sweep_density
 
-    def remember(self, conn: Connection, settled: SettledStretch | None) -> None:
-        """Store, inside a cursor move's transaction, what changed since the ledger last heard: a new
-        settled stretch; a density that moved by more than a fifth (an estimate: its noise is not worth
-        a write per run)."""
-        columns: dict[str, Any] = {}
+    def remember(self, conn: Connection, settled: SettledStretch | None = None, **changed: Any) -> None:
+        """Store, inside the caller's transaction (a cursor move), what changed since the ledger last
+        heard: a new settled stretch, the `changed` columns, and a density that moved by more than a
+        fifth (an estimate: its noise is not worth a write per run)."""
+        columns: dict[str, Any] = dict(changed)
         if settled is not None:
             columns.update(settled_start=settled.start, settled_end=settled.end)
         learnt = {"density": self.density.rows_per_s, "sweep_density": self.sweep_density.rows_per_s}
@@ -75,7 +75,7 @@ class PassContext:
         self.stored = replace(
             self.stored,
             settled=(settled.start, settled.end) if settled is not None else self.stored.settled,
-            **{name: value for name, value in columns.items() if name in learnt},
+            **{name: value for name, value in columns.items() if not name.startswith("settled_")},
         )
 
     @property

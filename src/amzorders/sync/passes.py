@@ -82,13 +82,24 @@ def _edge_delay(ctx: PassContext, late: datetime | None) -> timedelta:
     behind by days and late-indexed versions wait for it or are lost. Reading only up to the sweep's lag
     instead sees every update indexed within the lag, settles what it reads (`paging`), and lets the
     sweep jump over it: each update read once, at the cost of ~30 min of latency while it lasts.
+
+    Once reading lagged, it goes on until the sweep is within a quarter of the limit (it has jumped over
+    what was settled); the mode is kept in `sync_memory`. Switching back as soon as the sweep crept
+    under the limit flapped every run: each edge read settled nothing, the sweep hovered at the limit
+    re-reading everything, and late-indexed versions read at the edge waited for it until night.
     """
     settings = ctx.settings
     lag, limit = settings.late_sweep_lag, settings.late_sweep_behind_limit
     if lag is None or limit is None or late is None:
         return settings.visibility_delay
-    behind = ctx.clock.now() - lag - late
-    if behind <= limit:
+    now = ctx.clock.now()
+    behind = now - lag - late
+    was_lagged = ctx.stored.lagged_since is not None
+    lagged = behind > (limit / 4 if was_lagged else limit)
+    if lagged != was_lagged:
+        with ctx.orders.engine.begin() as conn:
+            ctx.remember(conn, lagged_since=now if lagged else None)
+    if not lagged:
         return settings.visibility_delay
     ctx.summary.notes.append(
         f"late-index sweep {format_span(behind)} behind: the import reads up to {format_span(lag)} ago, "

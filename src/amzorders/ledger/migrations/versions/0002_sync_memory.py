@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("settled_end", sa.DateTime(timezone=True), nullable=True),
         sa.Column("density", sa.Float(), nullable=True),
         sa.Column("sweep_density", sa.Float(), nullable=True),
+        sa.Column("lagged_since", sa.DateTime(timezone=True), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["account"], ["accounts.name"], name=op.f("fk_sync_memory_account_accounts"), ondelete="CASCADE"
