@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
+from sqlalchemy import event
+
 from amzorders.clock import format_instant
 from amzorders.ledger.orders import OrderBook, ShopOutcome
 from amzorders.ledger.states import ParkReason, ShopState
@@ -209,3 +212,54 @@ def test_the_push_gets_the_recorded_version_without_parsing_it_again(book, ledge
     book.purge_pii(clock.now() + timedelta(days=1))
     purged = book.get("main", "B")
     assert purged.pii_purged and book.parsed(purged).buyer is None
+
+
+def _selects(engine):
+    seen = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    return seen, lambda: event.remove(engine, "before_cursor_execute", count)
+
+
+def test_a_re_read_of_a_committed_version_needs_no_query(book, ledger, clock):
+    page = [
+        amazon_order("A", updated=at(clock, 0)),
+        amazon_order("B", status="PENDING", updated=at(clock, 0)),
+    ]
+    record(book, clock, *page)
+    selects, stop = _selects(ledger)
+    again = record(book, clock, *page)
+    stop()
+    assert (again.seen, again.new, again.changed) == (2, 0, 0) and not selects
+    # an older version is stale without a query; a newer one is looked up and written as before
+    assert record(book, clock, amazon_order("A", status="PENDING", updated=at(clock, -10))).stale == 1
+    result = record(book, clock, amazon_order("B", status="UNSHIPPED", updated=at(clock, 5)))
+    assert result.changed == 1 and book.get("main", "B").status == "UNSHIPPED"
+    assert book.get("main", "A").status == "UNSHIPPED"
+
+
+def test_a_version_is_remembered_only_once_committed(book, clock):
+    def fail(_conn):
+        raise RuntimeError("lock lost")
+
+    with pytest.raises(RuntimeError):
+        book.record_snapshots("main", [amazon_order("A")], seen_at=clock.now(), planner=planner, also=fail)
+    assert book.get("main", "A") is None
+    assert record(book, clock, amazon_order("A")).new == 1  # not skipped as already held
+
+
+def test_a_newer_version_from_another_process_is_still_seen(book, ledger, clock):
+    record(book, clock, amazon_order("A", status="UNSHIPPED"))
+    OrderBook(ledger).record_snapshots(
+        "main",
+        [amazon_order("A", status="SHIPPED", updated=at(clock, 30))],
+        seen_at=clock.now(),
+        planner=planner,
+    )
+    # this process only remembers the older version: an even newer one is compared with the row
+    result = record(book, clock, amazon_order("A", status="CANCELLED", updated=at(clock, 20)))
+    assert result.stale == 1 and book.get("main", "A").status == "SHIPPED"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta as td
+from itertools import pairwise
 
 from amzorders.sync.settings import SyncSettings
 from sync.conftest import MARKETPLACE, START, ScenarioBuilder
@@ -127,6 +128,6 @@ def test_the_import_keeps_reading_lagged_until_the_sweep_has_caught_up(make_worl
         for s in summaries
         if s.kind == "incremental"
     ]
-    switches = sum(1 for before, after in zip(lagged, lagged[1:], strict=False) if before != after)
+    switches = sum(1 for before, after in pairwise(lagged) if before != after)
     assert sum(lagged) > 24  # hours of it, at the ceiling
     assert switches <= 5, switches  # 7 here when it switched back as soon as the sweep crept under the hour

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import certifi
 import httpx
@@ -287,7 +287,7 @@ class OrdersClient:
         self.stats.calls[operation] += 1
         try:
             response = self._http.get(
-                self._endpoint + path, params=params, headers={"x-amz-access-token": access_token}
+                request_url(self._endpoint + path, params), headers={"x-amz-access-token": access_token}
             )
         except httpx.TimeoutException as exc:
             raise TransportError(f"timed out ({exc.__class__.__name__})", operation=operation) from exc
@@ -342,6 +342,13 @@ class OrdersClient:
             operation=operation,
             hint=hint,
         )
+
+
+def request_url(url: str, params: Mapping[str, str]) -> str:
+    """`url` with `params` as its query string, encoded exactly as httpx's `params=` encodes them (its
+    `QueryParams` is `urlencode`): httpx then parses the URL once instead of twice (a page token makes
+    that a sizeable share of a simulated call)."""
+    return f"{url}?{urlencode(params)}" if params else url
 
 
 @functools.cache

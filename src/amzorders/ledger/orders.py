@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from amzorders import jsoncodec
 from amzorders.amazon.models import Order, OrderParseError, parse_order
 from amzorders.clock import parse_instant
-from amzorders.ledger.batch import group_by_keys, insert_returning_ids, update_by_id
+from amzorders.ledger.batch import execute_many, group_by_keys, insert_returning_ids, update_by_id
 from amzorders.ledger.order_reads import LedgerOrder, OrderReads
 from amzorders.ledger.schema import order_events, orders
 from amzorders.ledger.shop_work import Repair, ShopOutcome, ShopWork
@@ -92,10 +92,13 @@ class OrderBook(ShopWork, OrderReads):
 
     # How many recently recorded versions `parsed` can hand out without parsing their snapshot again.
     RECENT_PARSED = 2_000
+    # How many orders' committed versions `_record` remembers to skip re-reads without a query.
+    RECENT_VERSIONS = 30_000
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._recent: dict[tuple[str, str], Order] = {}
+        self._versions: dict[tuple[str, str], tuple[datetime, str]] = {}
 
     def parsed(self, order: LedgerOrder) -> Order:
         """The ledger order's snapshot as an `Order` (raises `OrderParseError`).
@@ -135,18 +138,48 @@ class OrderBook(ShopWork, OrderReads):
         """Record a page of Amazon orders in one transaction; `also` runs in the same transaction (the
         caller's run progress). Retried when a concurrent writer inserted one of the same orders."""
         for attempt in range(3):
+            held: list[tuple[str, datetime, str]] = []
             try:
                 with self.engine.begin() as conn:
-                    result = self._record(conn, account, raw_orders, seen_at, planner)
+                    result = self._record(conn, account, raw_orders, seen_at, planner, held)
                     if also is not None:
                         also(conn)
-                    return result
             except IntegrityError:
                 if attempt == 2:
                     raise
+                continue
+            self._hold(account, held)  # committed: the ledger now holds these versions (or newer)
+            return result
         raise AssertionError("unreachable")
 
-    def _record(self, conn, account, raw_orders, seen_at, planner: Planner) -> RecordResult:
+    def _hold(self, account: str, held: list[tuple[str, datetime, str]]) -> None:
+        """Remember the versions a committed transaction left in the ledger (most recent last)."""
+        versions = self._versions
+        for order_id, last_updated, status in held:
+            versions.pop((account, order_id), None)
+            versions[(account, order_id)] = (last_updated, status)
+        for _ in range(len(versions) - self.RECENT_VERSIONS):
+            del versions[next(iter(versions))]  # the oldest
+
+    def _already_held(self, account: str, newest, result: RecordResult) -> list[str]:
+        """The page's orders that need the ledger's row: the others are versions this process saw
+        committed (skipped as the row would make them: equal, or stale). The ledger's version only moves
+        forward, so a remembered one is never newer than the row; nothing reads `stale` but the counter,
+        which may count as equal a version another process has since overtaken."""
+        versions = self._versions
+        todo = []
+        for order_id, (raw, updated) in newest.items():
+            held = versions.get((account, order_id)) if updated is not None else None
+            if held is not None:
+                if updated < held[0]:
+                    result.stale += 1
+                    continue
+                if updated == held[0] and held[1] == _status(raw):
+                    continue
+            todo.append(order_id)
+        return todo
+
+    def _record(self, conn, account, raw_orders, seen_at, planner: Planner, held) -> RecordResult:
         result = RecordResult()
         # Cheap first look (id, lastUpdatedTime, status) so that versions the ledger already holds are
         # skipped without a full parse: overlapping windows and catch-up passes are mostly re-reads.
@@ -161,15 +194,18 @@ class OrderBook(ShopWork, OrderReads):
             kept = newest.get(order_id)
             if kept is None or (updated is not None and (kept[1] is None or kept[1] <= updated)):
                 newest[order_id] = (raw, updated)
-        if not newest:
+        todo = self._already_held(account, newest, result)
+        if not todo:
             return result
         existing = {
-            row.amazon_order_id: row
-            for row in conn.execute(_KNOWN, {"account": account, "ids": list(newest)})
+            row.amazon_order_id: row for row in conn.execute(_KNOWN, {"account": account, "ids": todo})
         }
         latest: dict[str, tuple[Mapping[str, Any], Order | None, OrderParseError | None]] = {}
-        for order_id, (raw, updated) in newest.items():
+        for order_id in todo:
+            raw, updated = newest[order_id]
             row = existing.get(order_id)
+            if row is not None and row.last_updated_time is not None:
+                held.append((order_id, row.last_updated_time, row.status))  # unless overwritten below
             if row is not None and updated is not None and row.last_updated_time is not None:
                 if updated < row.last_updated_time:
                     result.stale += 1
@@ -202,6 +238,7 @@ class OrderBook(ShopWork, OrderReads):
                     continue
             values = _snapshot_values(order, raw, row, seen_at, planner)
             self._remember(account, order)
+            held.append((order_id, order.last_updated_time, order.fulfillment_status))
             if row is None:
                 inserts.append(
                     {"account": account, "amazon_order_id": order_id, "first_seen_at": seen_at, **values}
@@ -239,12 +276,12 @@ class OrderBook(ShopWork, OrderReads):
                 )
             result.new = len(inserts)
         for keys, rows in group_by_keys(updates).items():
-            conn.execute(update_by_id(keys, guard_last_updated=True), rows)
+            execute_many(conn, update_by_id(keys, guard_last_updated=True), rows)
         result.changed = len(updates)
         if events:
             for event in events:
                 event.setdefault("status", None)
-            conn.execute(_EVENT_INSERT, events)
+            execute_many(conn, _EVENT_INSERT, events)
         return result
 
     # --- Reads --------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
-from amzorders.ledger.batch import update_by_id
+from amzorders.ledger.batch import execute_many, update_by_id
 from amzorders.ledger.order_reads import LedgerOrder
 from amzorders.ledger.schema import order_events, orders
 from amzorders.ledger.states import ParkReason, ShopState
@@ -105,10 +105,9 @@ class ShopWork:
             for o in outcomes
         ]
         with self.engine.begin() as conn:
-            conn.execute(
-                update_by_id(tuple(k for k in rows[0] if k != "_id"), guard_last_updated=False), rows
-            )
-            conn.execute(_EVENT_INSERT, events)
+            keys = tuple(k for k in rows[0] if k != "_id")
+            execute_many(conn, update_by_id(keys, guard_last_updated=False), rows)
+            execute_many(conn, _EVENT_INSERT, events)
 
     def apply_repairs(self, repairs: Sequence[Repair], *, at: datetime) -> None:
         """Put orders back on the shop's to-do list (reconciliation), in one transaction."""
@@ -199,7 +198,9 @@ class ShopWork:
             rows = [
                 {"_id": order_id, "last_checked_at": at, "next_check_at": again} for order_id, again in checks
             ]
-            conn.execute(update_by_id(("last_checked_at", "next_check_at"), guard_last_updated=False), rows)
+            execute_many(
+                conn, update_by_id(("last_checked_at", "next_check_at"), guard_last_updated=False), rows
+            )
 
 
 _o = orders.c

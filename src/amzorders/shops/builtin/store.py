@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from amzorders.clock import Clock
-from amzorders.ledger.batch import insert_returning_ids
+from amzorders.ledger.batch import execute_many, insert_returning_ids
 from amzorders.ledger.schema import (
     store_addresses,
     store_customers,
@@ -113,9 +113,9 @@ class BuiltinStore:
                 else:
                     moves.append({"_id": row.id, "status": status, "updated_at": now})
             if moves:
-                conn.execute(_STATUS_UPDATE, moves)
+                execute_many(conn, _STATUS_UPDATE, moves)
                 history = [{"order_id": m["_id"], "status": m["status"], "at": now} for m in moves]
-                conn.execute(_HISTORY_INSERT, history)
+                execute_many(conn, _HISTORY_INSERT, history)
         return results
 
     def find_by_amazon_ids(self, amazon_order_ids: Sequence[str]) -> dict[str, ShopOrder]:
@@ -309,13 +309,12 @@ class BuiltinStore:
             for draft, order_id in zip(drafts, order_ids, strict=True)
             for position, line in enumerate(draft.lines, start=1)
         ]
-        if lines:
-            conn.execute(_LINES_INSERT, lines)
+        execute_many(conn, _LINES_INSERT, lines)
         history = [
             {"order_id": order_id, "status": d.status, "at": now}
             for d, order_id in zip(drafts, order_ids, strict=True)
         ]
-        conn.execute(_HISTORY_INSERT, history)
+        execute_many(conn, _HISTORY_INSERT, history)
         return {
             d.amazon_order_id: ShopOrder(
                 row["reference"], d.amazon_order_id, ShopOrderStatus(d.status), d.total
