@@ -123,7 +123,7 @@ def chunks(
 @dataclass(slots=True)
 class SettledStretch:
     """lastUpdatedTime the incremental read at least `late_sweep_lag` after Amazon could have indexed it
-    (the latest contiguous stretch; stored with the incremental's cursor, `settled_stretches`)."""
+    (the latest contiguous stretch; stored with the incremental's cursor move, in `sync_memory`)."""
 
     start: datetime | None = None
     end: datetime | None = None
