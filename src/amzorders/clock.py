@@ -100,6 +100,12 @@ def parse_instant(text: str) -> datetime:
     return ensure_utc(value)
 
 
+def to_milliseconds(value: datetime) -> datetime:
+    """`value` as Amazon receives it: `format_instant` keeps milliseconds, so a window bound with
+    microseconds reaches the server (and comes back as its echoed bound) up to 1 ms earlier."""
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
 def format_instant(value: datetime) -> str:
     """ISO 8601 in UTC with a 'Z', the way Amazon writes instants (milliseconds kept when present)."""
     value = ensure_utc(value)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from amzorders.clock import to_milliseconds
 from amzorders.sync.cursor import (
     SettledStretch,
     Window,
@@ -170,3 +171,21 @@ def test_contiguous_windows_read_late_make_one_stretch():
     settled.add(T0 + timedelta(hours=2), T0 + timedelta(hours=3))  # a later, separate stretch replaces it
     assert settled.skip_to(T0 + timedelta(minutes=10)) is None
     assert settled.skip_to(T0 + timedelta(hours=2)) == T0 + timedelta(hours=3)
+
+
+@given(
+    start_us=st.integers(min_value=0, max_value=10**10),
+    length_us=st.integers(min_value=1_000, max_value=10**10),
+)
+def test_a_sweep_at_the_echo_of_a_stretch_start_jumps_over_it(start_us, length_us):
+    """Window bounds carry microseconds, queries and the server's echoed bounds milliseconds: a sweep
+    that read up to a stretch's start stands where the server said, and must still jump (it stood a
+    fraction of a millisecond short, for days)."""
+    start = T0 + timedelta(microseconds=start_us)
+    end = start + timedelta(microseconds=length_us)
+    settled = SettledStretch()
+    settled.add(start, end)
+    echoed = to_milliseconds(start)
+    if to_milliseconds(end) > echoed:
+        assert settled.skip_to(echoed) == to_milliseconds(end)
+        assert settled.skip_to(echoed - timedelta(milliseconds=1)) is None  # unread time is never skipped
