@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
+from sqlalchemy import Engine, event
 
 from amzorders.ledger.bookkeeping import Bookkeeping
 from amzorders.ledger.db import open_ledger
@@ -22,3 +26,19 @@ def ledger(db_url):
 def book(ledger, clock) -> OrderBook:
     Bookkeeping(ledger).ensure_account("main", "A1SELLER", ["A13V1IB3VIYZZH"], at=clock.now())
     return OrderBook(ledger)
+
+
+@contextmanager
+def statements_sent(engine: Engine, verb: str) -> Iterator[list[str]]:
+    """The SQL statements starting with `verb` (SELECT, INSERT, ...) that `engine` sends in the block."""
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(verb):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

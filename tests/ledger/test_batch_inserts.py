@@ -16,7 +16,6 @@ from sqlalchemy import (
     Table,
     bindparam,
     delete,
-    event,
     insert,
     select,
     update,
@@ -25,29 +24,17 @@ from sqlalchemy import (
 from amzorders.ledger import batch
 from amzorders.ledger.batch import execute_many, insert_returning_ids
 from amzorders.ledger.schema import Amount, Instant, store_customers
+from ledger.conftest import statements_sent
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
-
-
-def _count_statements(engine):
-    seen = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("INSERT"):
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    return seen, lambda: event.remove(engine, "before_cursor_execute", count)
 
 
 def test_ids_come_back_in_row_order_in_one_statement_per_round(ledger):
     people = [("a@x", "A"), ("b@x", "B"), (None, "anonymous 1"), ("c@x", "C"), (None, "anonymous 2")]
     rows = [{"shop": "s", "email": email, "name": name, "created_at": NOW} for email, name in people]
-    statements, stop = _count_statements(ledger)
-    with ledger.begin() as conn:
+    with statements_sent(ledger, "INSERT") as statements, ledger.begin() as conn:
         ids = insert_returning_ids(conn, store_customers, rows, "email")
         names = dict(conn.execute(select(store_customers.c.id, store_customers.c.name)).all())
-    stop()
     assert [names[i] for i in ids] == [row["name"] for row in rows]
     assert len(set(ids)) == len(rows)
     # the three keyed rows in one statement; each row without a key alone

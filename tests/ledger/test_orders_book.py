@@ -6,12 +6,12 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from amzorders.clock import format_instant
 from amzorders.ledger.orders import OrderBook, ShopOutcome
 from amzorders.ledger.states import ParkReason, ShopState
 from amzorders.sync.rules import plan_snapshot
+from ledger.conftest import statements_sent
 from ledger.order_json import amazon_order
 
 
@@ -214,26 +214,14 @@ def test_the_push_gets_the_recorded_version_without_parsing_it_again(book, ledge
     assert purged.pii_purged and book.parsed(purged).buyer is None
 
 
-def _selects(engine):
-    seen = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    return seen, lambda: event.remove(engine, "before_cursor_execute", count)
-
-
 def test_a_re_read_of_a_committed_version_needs_no_query(book, ledger, clock):
     page = [
         amazon_order("A", updated=at(clock, 0)),
         amazon_order("B", status="PENDING", updated=at(clock, 0)),
     ]
     record(book, clock, *page)
-    selects, stop = _selects(ledger)
-    again = record(book, clock, *page)
-    stop()
+    with statements_sent(ledger, "SELECT") as selects:
+        again = record(book, clock, *page)
     assert (again.seen, again.new, again.changed) == (2, 0, 0) and not selects
     # an older version is stale without a query; a newer one is looked up and written as before
     assert record(book, clock, amazon_order("A", status="PENDING", updated=at(clock, -10))).stale == 1

@@ -20,6 +20,7 @@ from amzorders import jsoncodec
 from amzorders.amazon.models import Order, OrderParseError, parse_order
 from amzorders.clock import parse_instant
 from amzorders.ledger.batch import execute_many, group_by_keys, insert_returning_ids, update_by_id
+from amzorders.ledger.known_versions import KnownVersions, Verdict
 from amzorders.ledger.order_reads import LedgerOrder, OrderReads
 from amzorders.ledger.schema import order_events, orders
 from amzorders.ledger.shop_work import Repair, ShopOutcome, ShopWork
@@ -100,7 +101,7 @@ class OrderBook(ShopWork, OrderReads):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._recent: dict[tuple[str, str], Order] = {}
-        self._versions: dict[tuple[str, str], tuple[datetime, str]] = {}
+        self._known = KnownVersions(self.RECENT_VERSIONS)
 
     def parsed(self, order: LedgerOrder) -> Order:
         """The ledger order's snapshot as an `Order` (raises `OrderParseError`).
@@ -150,33 +151,21 @@ class OrderBook(ShopWork, OrderReads):
                 if attempt == 2:
                     raise
                 continue
-            self._hold(account, held)  # committed: the ledger now holds these versions (or newer)
+            self._known.hold(account, held)  # committed: the ledger now holds these versions (or newer)
             return result
         raise AssertionError("unreachable")
 
-    def _hold(self, account: str, held: list[tuple[str, datetime, str]]) -> None:
-        """Remember the versions a committed transaction left in the ledger (most recent last)."""
-        versions = self._versions
-        for order_id, last_updated, status in held:
-            versions.pop((account, order_id), None)
-            versions[(account, order_id)] = (last_updated, status)
-        for _ in range(len(versions) - self.RECENT_VERSIONS):
-            del versions[next(iter(versions))]  # the oldest
-
-    def _already_held(self, account: str, newest, result: RecordResult) -> list[str]:
-        """The page's orders that need the ledger's row: the others are versions this process saw
-        committed (skipped as the row would make them: equal, or stale). The ledger's version only moves
-        forward, so a remembered one is never newer than the row; nothing reads `stale` but the counter,
-        which may count as equal a version another process has since overtaken."""
-        versions = self._versions
+    def _unknown(self, account: str, newest, result: RecordResult) -> list[str]:
+        """The page's orders whose ledger row must be looked at: the others are versions this process
+        saw committed (`KnownVersions`), skipped as the row would skip them (equal, or stale)."""
         todo = []
         for order_id, (raw, updated) in newest.items():
-            held = versions.get((account, order_id)) if updated is not None else None
-            if held is not None:
-                if updated < held[0]:
+            if updated is not None:
+                verdict = self._known.judge(account, order_id, updated, _status(raw))
+                if verdict is Verdict.STALE:
                     result.stale += 1
                     continue
-                if updated == held[0] and held[1] == _status(raw):
+                if verdict is Verdict.SAME:
                     continue
             todo.append(order_id)
         return todo
@@ -196,7 +185,7 @@ class OrderBook(ShopWork, OrderReads):
             kept = newest.get(order_id)
             if kept is None or (updated is not None and (kept[1] is None or kept[1] <= updated)):
                 newest[order_id] = (raw, updated)
-        todo = self._already_held(account, newest, result)
+        todo = self._unknown(account, newest, result)
         if not todo:
             return result
         existing = {
