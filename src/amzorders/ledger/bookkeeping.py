@@ -118,8 +118,8 @@ class Bookkeeping:
 
     @staticmethod
     def remember(conn: Connection, account: str, group: str, *, at: datetime, **columns: Any) -> None:
-        """Write some columns of the group's `sync_memory` row, inside the caller's transaction (the
-        one moving a cursor). One writer at a time: the import, under the account's lock."""
+        """Write some columns of the group's `sync_memory` row, inside the caller's transaction (usually
+        the one moving a cursor). One writer at a time: the import, under the account's lock."""
         statements = _memory_statements(tuple(sorted(columns)))
         params = {"b_account": account, "b_group": group, "updated_at": at, **columns}
         if conn.execute(statements.update, params).rowcount:

@@ -58,9 +58,9 @@ class PassContext:
             self.sweep_density.rows_per_s = state.sweep_density
 
     def remember(self, conn: Connection, settled: SettledStretch | None = None, **changed: Any) -> None:
-        """Store, inside the caller's transaction (a cursor move), what changed since the ledger last
-        heard: a new settled stretch, the `changed` columns, and a density that moved by more than a
-        fifth (an estimate: its noise is not worth a write per run)."""
+        """Store, inside the caller's transaction (a cursor move, or a switch of the reading mode), what
+        changed since the ledger last heard: a new settled stretch, the `changed` columns, and a density
+        that moved by more than a fifth (an estimate: its noise is not worth a write per run)."""
         columns: dict[str, Any] = dict(changed)
         if settled is not None:
             columns.update(settled_start=settled.start, settled_end=settled.end)
