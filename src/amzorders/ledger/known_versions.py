@@ -6,9 +6,22 @@ this each page asked the database for its orders' rows first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, MutableMapping
 from datetime import datetime
 from enum import Enum
+from typing import TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+def keep_recent(recent: MutableMapping[K, V], key: K, value: V, size: int) -> None:
+    """Write `key` as the most recent entry of an insertion-ordered mapping kept to `size` entries (the
+    oldest written goes): the memories of what this process recorded last."""
+    recent.pop(key, None)
+    recent[key] = value
+    if len(recent) > size:
+        del recent[next(iter(recent))]
 
 
 class Verdict(Enum):
@@ -30,12 +43,8 @@ class KnownVersions:
     def hold(self, account: str, versions: Iterable[tuple[str, datetime, str | None]]) -> None:
         """Remember what a committed transaction left in the ledger (order id, lastUpdatedTime, status;
         a later entry for the same order wins)."""
-        known = self._versions
         for order_id, last_updated, status in versions:
-            known.pop((account, order_id), None)
-            known[(account, order_id)] = (last_updated, status)
-        for _ in range(len(known) - self.size):
-            del known[next(iter(known))]  # the oldest
+            keep_recent(self._versions, (account, order_id), (last_updated, status), self.size)
 
     def judge(self, account: str, order_id: str, updated: datetime, status: str | None) -> Verdict:
         held = self._versions.get((account, order_id))

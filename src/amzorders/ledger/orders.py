@@ -20,7 +20,7 @@ from amzorders import jsoncodec
 from amzorders.amazon.models import Order, OrderParseError, parse_order
 from amzorders.clock import parse_instant
 from amzorders.ledger.batch import execute_many, group_by_keys, insert_returning_ids, update_by_id
-from amzorders.ledger.known_versions import KnownVersions, Verdict
+from amzorders.ledger.known_versions import KnownVersions, Verdict, keep_recent
 from amzorders.ledger.order_reads import LedgerOrder, OrderReads
 from amzorders.ledger.schema import order_events, orders
 from amzorders.ledger.shop_work import Repair, ShopOutcome, ShopWork
@@ -121,11 +121,7 @@ class OrderBook(ShopWork, OrderReads):
         return parse_order(jsoncodec.loads(order.snapshot))
 
     def _remember(self, account: str, order: Order) -> None:
-        recent = self._recent
-        recent.pop((account, order.order_id), None)
-        recent[(account, order.order_id)] = order
-        if len(recent) > self.RECENT_PARSED:
-            del recent[next(iter(recent))]  # the oldest
+        keep_recent(self._recent, (account, order.order_id), order, self.RECENT_PARSED)
 
     # --- Recording what Amazon says ------------------------------------------------------------------
 
