@@ -99,11 +99,19 @@ def results_table(
                 f"{calls.get('token', 0):,}",
                 f"{amazon_calls / r['imported']:.2f}" if r["imported"] else "n/a",
                 " / ".join(duration(latency[k]) for k in ("p50", "p95", "p99")),
-                f"{r['wall_s']:.1f} s / {result.process_wall_s:.1f} s",
+                f"{r['wall_s']:.1f} s / {result.process_wall_s:.1f} s{_spread(result.repeats)}",
                 f"{result.process_rss_mb:.0f} MB",
             )
         )
     return table(RESULT_HEADER, rows)
+
+
+def _spread(repeats: Sequence[Mapping[str, float]]) -> str:
+    """What a median stands for: the number of runs and the range of their process wall times."""
+    if len(repeats) < 2:
+        return ""
+    walls = [r["process_wall_s"] for r in repeats]
+    return f", median of {len(walls)} ({min(walls):.1f}-{max(walls):.1f} s)"
 
 
 def _bold_if(count: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from bench.markdown import extract_section, replace_section
+from bench.markdown import extract_section, replace_section, results_table
 from bench.measure import RunResult
 from bench.run import main
 
@@ -141,3 +141,14 @@ def test_a_run_s_peak_memory_is_its_own_not_what_the_harness_held(tmp_path):
     measured = run_once(path, "amzorders", name="tiny", grace="1h")
     del held
     assert 10 < measured.process_rss_mb < 300
+
+
+def test_a_median_row_says_how_many_runs_and_their_range():
+    single = result("month-5000", wall=201.8)
+    repeated = result("month-5000", wall=201.8)
+    repeated.repeats = [
+        {"wall_s": w - 1, "peak_rss_mb": 190.0, "process_wall_s": w} for w in (198.4, 201.8, 207.2)
+    ]
+    text = results_table({("month-5000", "amzorders"): repeated, ("month-500", "amzorders"): single}, set())
+    assert "s / 201.8 s, median of 3 (198.4-207.2 s) |" in text
+    assert text.count("median of") == 1
