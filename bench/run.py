@@ -210,9 +210,7 @@ class Benchmark:
         subset = " (a subset of the suite: targets whose scenario did not run are 'not measured')"
         parts = [
             f"Command: `{self.command}`{subset if self.args.quick or self.args.only else ''}  ",
-            f"Date: {self.started:%Y-%m-%d %H:%M} UTC · commit {self.commit} · "
-            f"{self.args.repeat} run(s) per scenario and strategy"
-            + (" (medians of wall time and memory)" if self.args.repeat > 1 else ""),
+            f"Date: {self.started:%Y-%m-%d %H:%M} UTC · commit {self.commit} · {self._runs_per_row()}",
             "",
             "## Machine",
             "",
@@ -250,6 +248,16 @@ class Benchmark:
             "## Ceiling\n\nNot measured yet: `make bench-ceiling` (`python -m bench.ceiling`) writes it.\n"
         )
         return replace_section(text, "ceiling", ceiling)
+
+    def _runs_per_row(self) -> str:
+        """How many runs a row stands for (a reused row keeps the count it was measured with)."""
+        counts = {len(r.repeats) or 1 for r in self.results.values() if isinstance(r, RunResult)}
+        counts = counts or {self.args.repeat}
+        if counts == {1}:
+            return "1 run per scenario and strategy"
+        if len(counts) == 1:
+            return f"{counts.pop()} runs per scenario and strategy (medians of wall time and memory)"
+        return "1 run per scenario and strategy, or the median of several where the row says so"
 
     def _ordered(self) -> dict[tuple[str, str], RunResult | str]:
         order = [(e.name, s) for e in self.entries for s in self.args.strategies]

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bench.markdown import extract_section, replace_section, results_table
 from bench.measure import RunResult
-from bench.run import main
+from bench.run import Benchmark, main, parse_args
 
 from amzorders.simulate.builder import ScenarioBuilder
 from bench import targets
@@ -116,6 +116,7 @@ def test_the_harness_runs_both_strategies_and_writes_the_markdown(tmp_path):
     assert "| tiny | legacy-window |" in text
     assert "| cpu |" in text and "| python | CPython 3." in text
     assert "Command: `python -m bench.run --manifest" in text
+    assert "· 1 run per scenario and strategy" in text
     assert extract_section(text, "ceiling").strip() == "## Ceiling\nkept"
     saved = json.loads((tmp_path / "r" / "tiny--amzorders.json").read_text(encoding="utf-8"))
     assert saved["report"]["imported"] == 3 and saved["process_rss_mb"] > 10
@@ -152,3 +153,14 @@ def test_a_median_row_says_how_many_runs_and_their_range():
     text = results_table({("month-5000", "amzorders"): repeated, ("month-500", "amzorders"): single}, set())
     assert "s / 201.8 s, median of 3 (198.4-207.2 s) |" in text
     assert text.count("median of") == 1
+
+
+def test_the_header_says_when_rows_stand_for_different_numbers_of_runs():
+    bench = Benchmark(parse_args(["--reuse"]), "python -m bench.run --reuse", [])
+    once, median = result("month-500"), result("month-5000")
+    once.reused_from = median.reused_from = "2026-11-27T15:36, commit abc"
+    median.repeats = [{"wall_s": 1.0, "peak_rss_mb": 1.0, "process_wall_s": 1.0}] * 3
+    bench.results = {("month-500", "amzorders"): once, ("month-5000", "amzorders"): median}
+    assert "or the median of several where the row says so" in bench.document("")
+    bench.results = {("month-5000", "amzorders"): median}
+    assert "· 3 runs per scenario and strategy (medians" in bench.document("")
