@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import io
 import pstats
-import re
 import subprocess
 import sys
 import tempfile
@@ -17,25 +16,16 @@ from pathlib import Path
 
 from .measure import PROJECT_ROOT, simulate_command
 from .run import RESULTS_DIR
-from .suite import ScenarioEntry, load_suite, materialise
+from .suite import NAME_OR_SIZE_HELP, entry_named, materialise
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "name", help="a scenario of bench/scenarios/suite.toml, or ORDERSxDAYS (e.g. 5000x3) to generate one"
-    )
+    parser.add_argument("name", help=NAME_OR_SIZE_HELP)
     parser.add_argument("--strategy", default="amzorders")
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args(argv)
-    generated = re.fullmatch(r"(\d+)x(\d+)", args.name)
-    if generated:
-        per_day, days = int(generated.group(1)), int(generated.group(2))
-        entry = ScenarioEntry(
-            name=f"profile-{args.name}", kind="generated", orders_per_day=per_day, days=days, seed=per_day
-        )
-    else:
-        entry = load_suite().get(args.name)
+    entry = entry_named(args.name)
     path = materialise(entry)
     RESULTS_DIR.mkdir(exist_ok=True)
     profile = RESULTS_DIR / f"{entry.name}--{args.strategy}.prof"

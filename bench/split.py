@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -24,7 +23,7 @@ from pathlib import Path
 from .machine import commit, machine
 from .markdown import machine_table, replace_section, table
 from .run import DEFAULT_OUTPUT
-from .suite import CACHE_DIR, MANIFEST, ScenarioEntry, load_suite, materialise
+from .suite import CACHE_DIR, MANIFEST, NAME_OR_SIZE_HELP, entry_named, materialise
 
 SECTION = "split"
 
@@ -248,22 +247,13 @@ def render(split: Split, command: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.split", description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "name", help="a scenario of bench/scenarios/suite.toml, or ORDERSxDAYS (e.g. 5000x3) to generate one"
-    )
+    parser.add_argument("name", help=NAME_OR_SIZE_HELP)
     parser.add_argument("--write", action="store_true", help="put the table into BENCHMARKS.md")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help=argparse.SUPPRESS)
     parser.add_argument("--manifest", type=Path, default=MANIFEST, help=argparse.SUPPRESS)
     parser.add_argument("--cache-dir", type=Path, default=CACHE_DIR, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    generated = re.fullmatch(r"(\d+)x(\d+)", args.name)
-    if generated:
-        per_day, days = int(generated.group(1)), int(generated.group(2))
-        entry = ScenarioEntry(
-            name=f"profile-{args.name}", kind="generated", orders_per_day=per_day, days=days, seed=per_day
-        )
-    else:
-        entry = load_suite(args.manifest).get(args.name)
+    entry = entry_named(args.name, args.manifest)
     path = materialise(entry, root=args.manifest.parent, cache_dir=args.cache_dir)
     split = measure(path, entry.name, _grace(entry.grace))
     command = "python -m bench.split " + " ".join(sys.argv[1:] if argv is None else argv)

@@ -14,6 +14,7 @@ import hashlib
 import importlib
 import json
 import os
+import re
 import time
 import tomllib
 from collections.abc import Mapping
@@ -85,6 +86,21 @@ class Suite:
 
 
 _FIELDS = {f.name for f in dataclasses.fields(ScenarioEntry)}
+
+
+NAME_OR_SIZE_HELP = "a scenario of bench/scenarios/suite.toml, or ORDERSxDAYS (e.g. 5000x3) to generate one"
+
+
+def entry_named(name: str, manifest: Path = MANIFEST) -> ScenarioEntry:
+    """A suite scenario by name, or `ORDERSxDAYS`: that many orders a day for that many days, generated
+    with the realistic mix (seed = orders a day), as the profiling tools take them."""
+    size = re.fullmatch(r"(\d+)x(\d+)", name)
+    if size is None:
+        return load_suite(manifest).get(name)
+    per_day, days = int(size.group(1)), int(size.group(2))
+    return ScenarioEntry(
+        name=f"profile-{name}", kind="generated", orders_per_day=per_day, days=days, seed=per_day
+    )
 
 
 def load_suite(path: Path = MANIFEST) -> Suite:

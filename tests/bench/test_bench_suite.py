@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 from bench.hard_cases import HARD_CASES, render
-from bench.suite import MANIFEST, SCENARIOS_DIR, ScenarioEntry, SuiteError, load_suite, materialise
+from bench.suite import (
+    MANIFEST,
+    SCENARIOS_DIR,
+    ScenarioEntry,
+    SuiteError,
+    entry_named,
+    load_suite,
+    materialise,
+)
 
 from amzorders.sim.scenario import load_scenario
 from bench import targets
@@ -113,3 +121,19 @@ def test_a_bad_manifest_is_refused_with_the_entry_and_field(tmp_path, text, prob
 
 def test_the_real_manifest_path_is_under_bench():
     assert MANIFEST.parent == SCENARIOS_DIR and Path(SCENARIOS_DIR / ".." / ".gitignore").exists()
+
+
+def test_profiling_tools_take_a_suite_name_or_a_size(tmp_path):
+    (tmp_path / "t.json").write_text("{}", encoding="utf-8")
+    manifest = tmp_path / "suite.toml"
+    manifest.write_text(
+        'format = "amzorders-bench-suite/1"\n[[scenario]]\nname = "tiny"\nkind = "file"\npath = "t.json"\n',
+        encoding="utf-8",
+    )
+    sized = entry_named("5000x3", manifest)
+    assert (sized.name, sized.kind, sized.orders_per_day, sized.days, sized.seed) == (
+        "profile-5000x3", "generated", 5000, 3, 5000,
+    )  # fmt: skip
+    assert entry_named("tiny", manifest).path == "t.json"
+    with pytest.raises(SuiteError, match="no scenario named '5000x'"):
+        entry_named("5000x", manifest)
