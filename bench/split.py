@@ -1,11 +1,12 @@
 """`python -m bench.split NAME|ORDERSxDAYS [--write]`: where a simulation's wall time goes, by component.
 
 cProfile charges every Python call its own overhead and leaves C calls (SQLite, JSON) as they are, so its
-shares mislead: on the 3-day slice at 5,000/day it runs 1.8x slower than the real thing and shows
-SQLAlchemy at 15 % of the time, when a prepared statement costs ~17 µs against ~1 µs raw (~4 % of the
-run). Here the same in-process simulation runs at full speed, timed with `perf_counter` at a few entry
-points only: each component's *own* time (a nested component's time is its own, not its caller's), its
-calls, and the cost per order the shop received. `--write` puts the table into BENCHMARKS.md.
+shares mislead: on the 3-day slice at 5,000/day it runs 1.8x slower than the real thing and shows SQLAlchemy
+at 15 % of the time, when a prepared statement costs ~17 µs over the driver's ~1 µs (with its result
+processing, at most 8 % of the run). Here the same in-process simulation runs at full speed, timed with
+`perf_counter` at a few entry points only: each component's *own* time (a nested component's time is its
+own, not its caller's), its calls, and the cost per order the shop received. `--write` puts the table into
+BENCHMARKS.md.
 """
 
 from __future__ import annotations
