@@ -257,7 +257,9 @@ class Benchmark:
             return "1 run per scenario and strategy"
         if len(counts) == 1:
             return f"{counts.pop()} runs per scenario and strategy (medians of wall time and memory)"
-        return "1 run per scenario and strategy, or the median of several where the row says so"
+        if 1 in counts:
+            return "1 run per scenario and strategy, or the median of several where the row says so"
+        return "the median of several runs per scenario and strategy, as each row says"
 
     def _ordered(self) -> dict[tuple[str, str], RunResult | str]:
         order = [(e.name, s) for e in self.entries for s in self.args.strategies]

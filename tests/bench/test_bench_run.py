@@ -164,3 +164,6 @@ def test_the_header_says_when_rows_stand_for_different_numbers_of_runs():
     assert "or the median of several where the row says so" in bench.document("")
     bench.results = {("month-5000", "amzorders"): median}
     assert "· 3 runs per scenario and strategy (medians" in bench.document("")
+    once.repeats = median.repeats[:2]
+    bench.results = {("month-500", "amzorders"): once, ("month-5000", "amzorders"): median}
+    assert "· the median of several runs per scenario and strategy, as each row says" in bench.document("")
