@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml 2>/dev/null | sha1sum | cut -c1-12)
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test lint format bench bench-quick bench-ceiling services install clean
+.PHONY: demo test lint format bench bench-quick bench-ceiling bench-split services install clean
 
 install: $(STAMP)
 
@@ -45,6 +45,10 @@ bench-quick: $(STAMP)
 
 bench-ceiling: $(STAMP)
 	$(BIN)/python -m bench.ceiling
+
+## Where the 150,000-order month's wall time goes, by component (written into BENCHMARKS.md).
+bench-split: $(STAMP)
+	$(BIN)/python -m bench.split month-5000 --write
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

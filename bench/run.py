@@ -36,8 +36,8 @@ Written by the benchmark harness (`bench/`); rerun it rather than editing by han
   (medians), `--jobs N`, `--timeout S`.
 - `make bench-ceiling` (`python -m bench.ceiling`): the theoretical and the measured ceiling of orders/day.
 - `python -m bench.profile NAME|ORDERSxDAYS`: cProfile one run and print its hot spots.
-- `python -m bench.split NAME|ORDERSxDAYS [--write]`: the same run at full speed, its wall time split by
-  component (cProfile's shares overstate Python-heavy code); `--write` keeps the table below.
+- `make bench-split` (`python -m bench.split month-5000 --write`; any NAME or ORDERSxDAYS): the same run
+  at full speed, its wall time split by component (cProfile's shares overstate Python-heavy code).
 
 Generated scenarios are written on first use into `bench/scenarios/cache/` (git-ignored; same seed, same
 file); the hand-written hard cases live in `bench/scenarios/hard/` and `amzorders.simulate.hard_cases`.
