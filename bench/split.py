@@ -182,30 +182,28 @@ def measure(path: Path, name: str, grace: timedelta) -> Split:
 def render(split: Split, command: str) -> str:
     """The section of BENCHMARKS.md (or the terminal's table)."""
     wall, created = split.wall_s, max(split.created, 1)
-    rows = []
-    ordered = sorted(split.components.items(), key=lambda item: -item[1].own_s)
-    for component, tally in ordered:
-        per_call = f"{tally.own_s / tally.calls * 1e6:,.0f}" if tally.calls else "-"
-        rows.append(
-            (
-                component.label,
-                component.group,
-                f"{tally.own_s:.2f}",
-                f"{100 * tally.own_s / wall:.1f} %",
-                f"{tally.calls:,}",
-                per_call,
-                f"{tally.own_s / created * 1e6:,.0f}",
-            )
+
+    def row(label: str, group: str, seconds: float, calls: int | None) -> tuple[str, ...]:
+        per_call = f"{seconds / calls * 1e6:,.0f}" if calls else "-"
+        shown_calls = f"{calls:,}" if calls is not None else ""
+        return (
+            label,
+            group,
+            f"{seconds:.2f}",
+            f"{100 * seconds / wall:.1f} %",
+            shown_calls,
+            per_call if calls is not None else "",
+            f"{seconds / created * 1e6:,.0f}",
         )
+
+    ordered = sorted(split.components.items(), key=lambda item: -item[1].own_s)
+    rows = [row(c.label, c.group, t.own_s, t.calls) for c, t in ordered]
     rows.append(
-        (
+        row(
             "everything else (scheduler, passes' own code, rules, governor waits)",
             "product",
-            f"{split.unattributed_s:.2f}",
-            f"{100 * split.unattributed_s / wall:.1f} %",
-            "",
-            "",
-            f"{split.unattributed_s / created * 1e6:,.0f}",
+            split.unattributed_s,
+            None,
         )
     )
     groups: dict[str, float] = {}
