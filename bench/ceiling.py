@@ -283,7 +283,9 @@ def render(
     days: int,
     *,
     measured: str | None = None,
+    probe_machine: dict[str, str] | None = None,
 ) -> str:
+    """The ceiling section. `probe_machine`: where reused probes ran (their wall times are that machine's)."""
     now = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · commit {commit(PROJECT_ROOT)}"
     parts = [
         "## Ceiling",
@@ -347,12 +349,20 @@ def render(
                 f" totals) and {search.best_sustained / peak.orders_per_day:.0%} of the busiest-hour bound"
                 f" ({peak.orders_per_day:,.0f}/day with full pages)."
             )
-    parts += ["", "Machine:", "", machine_table(machine())]
+    if probe_machine is None:
+        parts += ["", "Machine:", "", machine_table(machine())]
+    else:
+        parts += [
+            "",
+            "Machine the probes ran on (their wall times are its own):",
+            "",
+            machine_table(probe_machine),
+        ]
     return "\n".join(parts) + "\n"
 
 
-def _saved_search(path: Path) -> tuple[SearchResult, str, str]:
-    """The last search's probes, the command that ran them, and when and on which commit."""
+def _saved_search(path: Path) -> tuple[SearchResult, str, str, dict[str, str]]:
+    """The last search's probes, the command that ran them, when and on which commit, and where."""
     record = json.loads(path.read_text(encoding="utf-8"))
     saved = record["search"]
     if saved is None:
@@ -363,7 +373,8 @@ def _saved_search(path: Path) -> tuple[SearchResult, str, str]:
         probes=[Probe(**probe) for probe in saved["probes"]],
         stopped=saved["stopped"],
     )
-    return search, record["command"], record.get("measured", "at an unrecorded date and commit")
+    where = record.get("machine") or {"cpu": "not recorded"}
+    return search, record["command"], record.get("measured", "at an unrecorded date and commit"), where
 
 
 def _count(value: int | None) -> str:
@@ -413,9 +424,9 @@ def main(argv: list[str] | None = None) -> int:
     _say(f"theoretical ceilings computed in {time.perf_counter() - began:.1f} s:")
     for row in theory:
         _say(f"    {row.orders_per_day:>9,.0f}/day  {row.reading}")
-    search, search_command, shown_command, measured = None, command, command, None
+    search, search_command, shown_command, measured, where = None, command, command, None, None
     if args.reuse_search:
-        search, search_command, measured = _saved_search(RESULTS_DIR / "ceiling.json")
+        search, search_command, measured, where = _saved_search(RESULTS_DIR / "ceiling.json")
         shown_command = f"{search_command} (theory recomputed by {command})"
     elif not args.no_search:
         product = next(r for r in theory if r.reading.startswith(PRODUCT_AT_SATURATION))
@@ -426,11 +437,12 @@ def main(argv: list[str] | None = None) -> int:
             tolerance=args.tolerance,
             max_probes=args.max_probes,
         )
-    body = render(shown_command, sample, theory, search, args.days, measured=measured)
+    body = render(shown_command, sample, theory, search, args.days, measured=measured, probe_machine=where)
     RESULTS_DIR.mkdir(exist_ok=True)
     record = {
         "command": search_command,
         "measured": measured or f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit(PROJECT_ROOT)}",
+        "machine": where or machine(),
         "theory": [asdict(r) for r in theory],
         "search": None
         if search is None

@@ -36,6 +36,16 @@ def machine() -> dict[str, str]:
     }
 
 
+# What makes two machines' timings comparable: not the load, the RAM or the kernel's build string.
+HARDWARE_KEYS = ("cpu", "cores", "python")
+
+
+def same_hardware(saved: dict[str, str], current: dict[str, str]) -> bool:
+    """Whether a saved measurement was timed on a machine like this one (the sandbox's CPU can change
+    between sessions: the same month took 192 s on one 2-core VM and 419 s on another)."""
+    return all(saved.get(key) == current.get(key) for key in HARDWARE_KEYS)
+
+
 def commit(root: Path) -> str:
     """The checked-out commit (read-only git calls), with '+ uncommitted changes' when the tree is dirty
     (BENCHMARKS.md aside: the harness's own output, rewritten by every run, is not the code measured)."""

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .machine import commit, machine
+from .machine import commit, machine, same_hardware
 from .markdown import extract_section, machine_table, replace_section, results_table, table, targets_table
 from .measure import PROJECT_ROOT, RunFailed, RunResult, display_command, run_repeated, simulate_command
 from .micro import run_micro_benchmarks
@@ -60,7 +60,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help="take a (scenario, strategy) from bench/results/ when measured on a file of the same content",
+        help="take a (scenario, strategy) from bench/results/ when measured on a file of the same "
+        "content, on this machine (same CPU model, cores and Python)",
     )
     parser.add_argument("--manifest", type=Path, default=MANIFEST, help=argparse.SUPPRESS)
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help=argparse.SUPPRESS)
@@ -170,6 +171,10 @@ class Benchmark:
         except (OSError, ValueError):
             return None
         if record.get("scenario_sha256") != file_digest(path):
+            return None
+        if not same_hardware(record.get("machine") or {}, self.machine):
+            # the table has one machine header: a row timed on another machine would be read as this one's
+            _say(f"    {scenario} / {strategy}: the saved run is from another machine, measured again")
             return None
         return RunResult(
             scenario=scenario,

@@ -124,10 +124,21 @@ def test_the_harness_runs_both_strategies_and_writes_the_markdown(tmp_path):
 
     assert main([*argv, "--quick", "--cache-dir", str(tmp_path / "c"), "--reuse"]) == 0  # no new process
     assert "| tiny | amzorders (measured 20" in output.read_text(encoding="utf-8")
+    assert _saved(tmp_path)["date"] == saved["date"]
+
+    moved = {**saved, "machine": {**saved["machine"], "cpu": "a faster CPU"}, "date": "2000-01-01T00:00:00"}
+    (tmp_path / "r" / "tiny--amzorders.json").write_text(json.dumps(moved), encoding="utf-8")
+    assert main([*argv, "--quick", "--cache-dir", str(tmp_path / "c"), "--reuse"]) == 0
+    remeasured = _saved(tmp_path)  # timed on another machine: measured again, not shown under this one
+    assert remeasured["machine"]["cpu"] == saved["machine"]["cpu"] and remeasured["date"] != moved["date"]
 
     assert main([*argv, "--only", "broken", "--strategies", "amzorders"]) == 1
     text = output.read_text(encoding="utf-8")
     assert "| broken | amzorders | **run failed**: broken / amzorders: exit code 2" in text
+
+
+def _saved(tmp_path) -> dict:
+    return json.loads((tmp_path / "r" / "tiny--amzorders.json").read_text(encoding="utf-8"))
 
 
 def test_a_run_s_peak_memory_is_its_own_not_what_the_harness_held(tmp_path):

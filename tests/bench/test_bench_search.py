@@ -89,3 +89,17 @@ def test_the_theory_can_be_recomputed_around_the_probes_of_the_last_search(tmp_p
     assert "Probes measured 2026-11-27 09:59 UTC, commit 35d20fa; theory recomputed" in text
     again = json.loads((tmp_path / "ceiling.json").read_text())
     assert (again["command"], again["measured"]) == (saved["command"], saved["measured"])
+
+
+def test_reused_probes_are_shown_with_the_machine_they_ran_on_not_this_one():
+    """`--reuse-search` keeps the probes' wall times: the section must name the machine that gave them."""
+    from bench.ceiling import SearchResult, TheoryRow, render
+    from bench.machine import machine
+
+    search = SearchResult(17_000, 18_000, [Probe(17_000, True, "no loss, 50 s wall")], "probe budget")
+    theory = [TheoryRow("every version read once", 2.9, 0.0, 16_536.0, "searchOrders")]
+    elsewhere = {**machine(), "cpu": "the CPU of an earlier session"}
+    reused = render("cmd", "a sample", theory, search, 3, measured="then", probe_machine=elsewhere)
+    assert "Machine the probes ran on" in reused and "| cpu | the CPU of an earlier session |" in reused
+    fresh = render("cmd", "a sample", theory, search, 3)
+    assert f"| cpu | {machine()['cpu']} |" in fresh and "the CPU of an earlier session" not in fresh
