@@ -22,12 +22,11 @@ from amzorders.clock import parse_instant
 from amzorders.ledger.batch import execute_many, group_by_keys, insert_returning_ids, update_by_id
 from amzorders.ledger.known_versions import KnownVersions, Verdict, keep_recent
 from amzorders.ledger.order_reads import LedgerOrder, OrderReads
+from amzorders.ledger.retention import PiiRetention
 from amzorders.ledger.schema import order_events, orders
 from amzorders.ledger.shop_work import Repair, ShopOutcome, ShopWork
 from amzorders.ledger.states import ParkReason, ShopState
 from amzorders.shops.port import ShopOrderStatus
-
-_PII_KEYS = ("buyer", "recipient")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +87,9 @@ def _parse(raw: Mapping[str, Any]) -> tuple[Order | None, OrderParseError | None
         return None, exc
 
 
-class OrderBook(ShopWork, OrderReads):
-    """Every write to the orders table and its events (reads and shop work come from the mixins)."""
+class OrderBook(ShopWork, OrderReads, PiiRetention):
+    """Every write to the orders table and its events (reads, shop work and PII retention come from the
+    mixins)."""
 
     # How many recently recorded versions `parsed` can hand out without parsing their snapshot again.
     RECENT_PARSED = 2_000
@@ -270,55 +270,6 @@ class OrderBook(ShopWork, OrderReads):
                 event.setdefault("status", None)
             execute_many(conn, _EVENT_INSERT, events)
         return result
-
-    # --- Reads --------------------------------------------------------------------------------------------
-
-    # --- PII retention ----------------------------------------------------------------------------------
-
-    def purge_pii(self, created_before: datetime, *, batch_size: int = 500) -> int:
-        """Remove buyer and recipient data from snapshots of orders created before the cutoff."""
-        purged = 0
-        c = orders.c
-        while True:
-            with self.engine.begin() as conn:
-                rows = conn.execute(
-                    select(c.id, c.snapshot)
-                    .where(c.pii_purged.is_(False), c.created_time < created_before)
-                    .order_by(c.id)
-                    .limit(batch_size)
-                ).all()
-                if not rows:
-                    return purged
-                cleaned = [
-                    {"_id": row.id, "snapshot": _without_pii(row.snapshot), "pii_purged": True}
-                    for row in rows
-                ]
-                conn.execute(update_by_id(("snapshot", "pii_purged"), guard_last_updated=False), cleaned)
-                conn.execute(
-                    insert(order_events),
-                    [
-                        {
-                            "order_id": row.id,
-                            "at": created_before,
-                            "kind": "pii_purged",
-                            "status": None,
-                            "detail": None,
-                        }
-                        for row in rows
-                    ],
-                )
-                purged += len(rows)
-
-
-def _without_pii(snapshot: str) -> str:
-    try:
-        data = jsoncodec.loads(snapshot)
-    except ValueError:
-        return "{}"
-    if isinstance(data, dict):
-        for key in _PII_KEYS:
-            data.pop(key, None)
-    return _dumps(data)
 
 
 _dumps = jsoncodec.dumps
