@@ -106,6 +106,12 @@ def to_milliseconds(value: datetime) -> datetime:
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
+def format_span(span: timedelta) -> str:
+    """A span for people, to the minute: "7 min", "2 h 05 min"."""
+    minutes = int(span.total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
 def format_instant(value: datetime) -> str:
     """ISO 8601 in UTC with a 'Z', the way Amazon writes instants (milliseconds kept when present)."""
     value = ensure_utc(value)

@@ -205,6 +205,32 @@ def test_orders_failing_past_their_retries_are_mailed(tmp_path, simulator):
         sink.stop()
 
 
+def test_an_import_standing_further_behind_than_the_threshold_is_alerted(tmp_path, simulator):
+    """After an import the cursor stands ~2 minutes behind now (Amazon's visibility delay): nothing to say
+    with the default hour; with `behind_after_minutes = 1` the operator learns how far behind, and from
+    when, the orders are not in the shop yet."""
+    hook = WebhookReceiver().start()
+    try:
+        alerts = f'[alerts]\nwebhook_url = "{hook.url}"\n'
+        path = write_config(tmp_path, simulator.url, extra=alerts)
+        assert cli(path, "import").exit_code == 0
+        assert hook.payloads == []
+
+        write_config(tmp_path, simulator.url, extra=alerts + "behind_after_minutes = 1\n")
+        before = datetime.now(UTC)
+        assert cli(path, "import").exit_code == 0  # late is not an error: the orders are not lost
+        assert cli(path, "import").exit_code == 0
+        assert [p["kind"] for p in hook.payloads] == ["import_behind"]  # once per hour, not per run
+        alert = hook.payloads[0]
+        assert alert["account"] == "eu"
+        cursor = datetime.fromisoformat(alert["details"]["cursor"].replace("Z", "+00:00"))
+        assert before - timedelta(minutes=3) <= cursor <= before
+        assert 60 < alert["details"]["behind_s"] < 600
+        assert "(alerts.behind_after_minutes: 1 min)" in alert["body"]
+    finally:
+        hook.stop()
+
+
 def test_unrepaired_reconciliation_exits_1_and_is_alerted(tmp_path, simulator):
     hook = WebhookReceiver().start()
     try:

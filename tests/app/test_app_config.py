@@ -54,6 +54,7 @@ def test_environment_overrides_the_file(tmp_path):
         ('[schedule]\ntimezone = "Mars/Olympus"\n', "schedule.timezone", "IANA time zone"),
         ('[schedule]\nreconcile_at = "6 am"\n', "schedule.reconcile_at", "time of day like 06:00"),
         ('[shops.main]\ntype = "magento"\n', "shops.main", "'builtin', 'prestashop'"),
+        ("[alerts]\nbehind_after_minutes = 0\n", "alerts.behind_after_minutes", "greater than 0"),
     ],
 )
 def test_a_wrong_setting_names_file_key_and_expectation(tmp_path, extra, key, expected):

@@ -1,8 +1,9 @@
 """Telling a human at once when an order is stuck, e-mail (SMTP) and webhook (JSON POST).
 
-Three causes: an order failed past its retries, a reconciliation left something unrepaired, Amazon refused
-the credentials. Each cause (per account) is sent at most once per `min_interval` on the injected clock:
-a broken shop that fails every five minutes must not send 288 mails a day. The last-sent instants can live
+Four causes: an order failed past its retries, a reconciliation left something unrepaired, Amazon refused
+the credentials, the import fell behind (orders reach the shop late). Each cause (per account) is sent at
+most once per `min_interval` on the injected clock: a broken shop that fails every five minutes must not
+send 288 mails a day. The last-sent instants can live
 in a small JSON file so that cron-started processes share them. A channel that fails is logged and the
 others still go: alerting never breaks an import.
 """
@@ -25,18 +26,19 @@ from typing import Any, Protocol
 
 import httpx
 
-from amzorders.clock import Clock, format_instant, parse_instant
+from amzorders.clock import Clock, format_instant, format_span, parse_instant
 
 log = logging.getLogger(__name__)
 
 ORDER_FAILED = "order_failed"
 RECONCILIATION_UNREPAIRED = "reconciliation_unrepaired"
 CREDENTIALS_REFUSED = "credentials_refused"
+IMPORT_BEHIND = "import_behind"
 
 
 @dataclass(frozen=True, slots=True)
 class Alert:
-    kind: str  # one of the three causes above
+    kind: str  # one of the four causes above
     account: str
     subject: str
     body: str
@@ -238,5 +240,30 @@ class Alerter:
                 f"Amazon refused the credentials: {message}\nRenew the refresh token (Seller Central -> "
                 "Apps) and update the secret file; imports of this account are stopped until then.",
                 {"message": message},
+            )
+        )
+
+    def import_behind(
+        self, account: str, cursor: datetime, behind: timedelta, threshold: timedelta, notes: Sequence[str]
+    ) -> bool:
+        """The incremental import has read Amazon's changes only up to `cursor`, `behind` ago."""
+        late = format_span(behind)
+        said = "".join(f"\n- {note}" for note in notes[:5])
+        return self.notify(
+            Alert(
+                IMPORT_BEHIND,
+                account,
+                f"Amazon orders reach the shop {late} late ({account})",
+                f"The import has read Amazon's order changes up to {format_instant(cursor)}, {late} ago "
+                f"(alerts.behind_after_minutes: {format_span(threshold)}). Nothing is lost: it goes on from "
+                "there as the quota allows. Usual causes: Amazon unreachable or refusing calls (the runs' "
+                "errors on the dashboard), or more orders than the usage plan sustains (about 17,000 a day "
+                "per seller on the default plan, measured in BENCHMARKS.md)."
+                + (f"\nThe last import run said:{said}" if said else ""),
+                {
+                    "cursor": format_instant(cursor),
+                    "behind_s": round(behind.total_seconds()),
+                    "notes": list(notes),
+                },
             )
         )

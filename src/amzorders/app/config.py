@@ -241,6 +241,8 @@ class AlertsConfig(_Section):
     webhook_url: str | None = None
     min_interval_minutes: float = Field(60, ge=0)
     failed_after_attempts: int = Field(5, ge=1)  # an order failing this many times is alerted
+    # the import's cursor this far behind now: orders reach the shop this late (an outage, the quota)
+    behind_after_minutes: float = Field(60, gt=0)
 
 
 class Secrets(BaseModel):

@@ -4,8 +4,9 @@
 then pushes due orders to the shop; `reconcile` checks a day. A run of the same pass (the catch-ups
 count as one) already going on for an account in this process is answered `busy` at once (other
 processes are stopped by the engine's lock in the database). After each run the operator raises the
-alerts the issue asks for: orders failed past their retries, reconciliation leaving something
-unrepaired, Amazon refusing the credentials.
+alerts: orders failed past their retries, reconciliation leaving something unrepaired, Amazon refusing
+the credentials, and the import's cursor standing more than `alerts.behind_after_minutes` behind (an
+outage, or more orders than the usage plan sustains: the orders come late, and someone should know).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import logging
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
@@ -57,12 +58,16 @@ class Operator:
         *,
         alerter: Alerter | None = None,
         metrics: Metrics | None = None,
-        failed_alert_attempts: int = 5,
+        failed_alert_attempts: int | None = None,
+        behind_alert_after: timedelta | None = None,
     ) -> None:
+        """The alert thresholds come from the configuration's `[alerts]` unless given."""
         self.runtime = runtime
         self.alerter = alerter
         self.metrics = metrics
-        self.failed_alert_attempts = failed_alert_attempts
+        alerts = runtime.config.alerts
+        self.failed_alert_attempts = failed_alert_attempts or alerts.failed_after_attempts
+        self.behind_alert_after = behind_alert_after or timedelta(minutes=alerts.behind_after_minutes)
         self._locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._locks_guard = threading.Lock()
 
@@ -111,6 +116,8 @@ class Operator:
             if self.metrics:
                 self.metrics.observe_run(result)
         self._alert_failed(account)
+        if kind == "import" and results[0].outcome != "busy":
+            self._alert_behind(account, results[0])
         return results
 
     def run_all(self, kind: str, only: str | None = None) -> list[RunSummary]:
@@ -167,6 +174,18 @@ class Operator:
         ]
         if stuck:
             self.alerter.order_failed(account, stuck)
+
+    def _alert_behind(self, account: str, run: RunSummary) -> None:
+        if not self.alerter:
+            return
+        with self.runtime.ledger.connect() as conn:
+            cursor = views.incremental_cursor(conn, account)
+        if cursor is None:
+            return
+        behind = self.clock.now() - cursor
+        if behind > self.behind_alert_after:
+            notes = [run.error] if run.error else []
+            self.alerter.import_behind(account, cursor, behind, self.behind_alert_after, notes + run.notes)
 
     # --------------------------------------------------------------------------------- reconcile
 

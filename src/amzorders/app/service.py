@@ -75,7 +75,6 @@ def build_service(
         runtime,
         alerter=alerter or build_alerter(config, runtime.clock),
         metrics=metrics,
-        failed_alert_attempts=config.alerts.failed_after_attempts,
     )
     app = create_app(operator, web or web_settings(config), metrics, lambda: check_health(runtime))
     return Service(runtime, operator, metrics, app)

@@ -78,9 +78,7 @@ def account_status(engine: Engine, accounts: Sequence[tuple[str, str]], now: dat
     with engine.connect() as conn:
         for name, seller_id in accounts:
             status = AccountStatus(name=name, seller_id=seller_id)
-            cursor = conn.execute(
-                select(func.min(t.sync_cursors.c.position)).where(t.sync_cursors.c.account == name)
-            ).scalar()
+            cursor = incremental_cursor(conn, name)
             if cursor is not None:
                 status.cursor = cursor
                 status.cursor_lag_s = max(0.0, (now - cursor).total_seconds())
@@ -119,6 +117,13 @@ def account_status(engine: Engine, accounts: Sequence[tuple[str, str]], now: dat
             status.quota_left = quota_left(conn, seller_id, now)
             result.append(status)
     return result
+
+
+def incremental_cursor(conn, account: str) -> datetime | None:
+    """How far the incremental import has read Amazon's changes: its cursor furthest behind among the
+    account's marketplace groups (None before the first run)."""
+    c = t.sync_cursors.c
+    return conn.execute(select(func.min(c.position)).where(c.account == account)).scalar()
 
 
 def quota_left(conn, seller_id: str, now: datetime) -> dict[str, float]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from amzorders.amazon.client import SearchQuery
 from amzorders.amazon.constants import SEARCH_ORDERS
@@ -17,11 +17,6 @@ from amzorders.amazon.governor import Priority
 from amzorders.ledger.bookkeeping import INCREMENTAL
 from amzorders.sync.context import PassContext
 from amzorders.sync.cursor import SettledStretch, Window, next_cursor
-
-
-def format_span(span: timedelta) -> str:
-    minutes = int(span.total_seconds() // 60)
-    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
 
 
 def advance_cursor(ctx: PassContext, conn, kind: str, position: datetime, *, known: datetime | None) -> None:

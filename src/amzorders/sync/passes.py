@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 
 from amzorders.amazon.constants import SEARCH_ORDERS, FulfilledBy, FulfillmentStatus
 from amzorders.amazon.governor import Priority
+from amzorders.clock import format_span
 from amzorders.ledger.bookkeeping import INCREMENTAL
 from amzorders.sync.context import PassContext
 from amzorders.sync.cursor import PAGE_FILL, chunks, free_overlap, plan_window
-from amzorders.sync.paging import EVERYTHING, SearchFilter, format_span, quota_wait_over, search_window
+from amzorders.sync.paging import EVERYTHING, SearchFilter, quota_wait_over, search_window
 from amzorders.sync.rules import PENDING_STATUSES
 from amzorders.sync.safety_nets import late_index_sweep
 

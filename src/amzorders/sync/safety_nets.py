@@ -7,10 +7,11 @@ from datetime import UTC, datetime, time, timedelta
 
 from amzorders.amazon.constants import FulfilledBy, FulfillmentStatus
 from amzorders.amazon.governor import Priority
+from amzorders.clock import format_span
 from amzorders.ledger.bookkeeping import LATE_SWEEP
 from amzorders.sync.context import PassContext
 from amzorders.sync.cursor import Window, chunks
-from amzorders.sync.paging import advance_cursor, format_span, search_created, search_window
+from amzorders.sync.paging import advance_cursor, search_created, search_window
 
 
 def late_index_sweep(ctx: PassContext, late: datetime | None) -> None:

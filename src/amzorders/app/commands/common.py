@@ -65,7 +65,6 @@ def operator_for(path: Path | None, **runtime_kwargs: Any) -> Iterator[Operator]
             yield Operator(
                 runtime,
                 alerter=build_alerter(config, runtime.clock),
-                failed_alert_attempts=config.alerts.failed_after_attempts,
             )
     finally:
         runtime.close()

@@ -104,6 +104,7 @@ session_secret_file = "{var}secrets/session-secret"
 # webhook_url = "https://hooks.example.com/amzorders"
 min_interval_minutes = 60
 failed_after_attempts = 5       # alert when an order has failed this many times in a row
+behind_after_minutes = 60       # alert when the import has read Amazon only up to this long ago
 """
 
 
