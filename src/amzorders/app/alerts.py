@@ -3,9 +3,8 @@
 Four causes: an order failed past its retries, a reconciliation left something unrepaired, Amazon refused
 the credentials, the import fell behind (orders reach the shop late). Each cause (per account) is sent at
 most once per `min_interval` on the injected clock: a broken shop that fails every five minutes must not
-send 288 mails a day. The last-sent instants can live
-in a small JSON file so that cron-started processes share them. A channel that fails is logged and the
-others still go: alerting never breaks an import.
+send 288 mails a day. The last-sent instants can live in a small JSON file so that cron-started processes
+share them. A channel that fails is logged and the others still go: alerting never breaks an import.
 """
 
 from __future__ import annotations
