@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -86,23 +86,12 @@ def theoretical_rows(orders: list[OrderTimeline], start: float, horizon: float) 
     ]
     lean = replace(product, recheck=None, doublecheck=None)
     rows.append(_row("... without recheck/doublecheck", update_mix(orders, lean, start, horizon)))
-    # Under pressure the engine lets a window grow until its page fills or it spans
-    # `incremental_max_interval` (`sync.passes._worth_a_call`): at fixed 5-minute windows the 2-minute
-    # overlap alone would be read 1.4 times, a reading the product never does at saturation.
     widest = SyncSettings().incremental_max_interval
-    saturated = replace(
-        lean,
-        interval_s=widest.total_seconds(),
-        skip_statuses=pending,
-        merchant_unshipped_only=True,
-        pending_watch_after_s=None,
-        reconcile=False,
-    )
     rows.append(
         _row(
             f"{PRODUCT_AT_SATURATION}: PENDING and FBA UNSHIPPED filtered, safety nets starved"
             f" (incremental only, two queries a window, windows grown to {format_span(widest)})",
-            update_mix(orders, saturated, start, horizon),
+            update_mix(orders, reading_under_pressure(widest), start, horizon),
         )
     )
     searching = replace(lean, skip_statuses=pending, pending_watch_after_s=None)
@@ -152,6 +141,25 @@ def theoretical_rows(orders: list[OrderTimeline], start: float, horizon: float) 
             )
         )
     return rows
+
+
+def reading_under_pressure(window: timedelta) -> Reading:
+    """The product's reading when the search quota is short: PENDING and FBA UNSHIPPED left out of the
+    incremental (two queries a window), the safety nets starved.
+
+    The engine then lets a window grow until its page fills or it spans `incremental_max_interval`
+    (`sync.passes._worth_a_call`): at fixed 5-minute windows the 2-minute overlap alone would be read 1.4
+    times, a reading the product never does at saturation."""
+    return replace(
+        Reading(),
+        recheck=None,
+        doublecheck=None,
+        interval_s=window.total_seconds(),
+        skip_statuses=frozenset({"PENDING"}),
+        merchant_unshipped_only=True,
+        pending_watch_after_s=None,
+        reconcile=False,
+    )
 
 
 def _best_interval(

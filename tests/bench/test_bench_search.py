@@ -108,10 +108,10 @@ def test_reused_probes_are_shown_with_the_machine_they_ran_on_not_this_one():
 def test_the_model_of_the_product_under_pressure_reads_windows_as_wide_as_the_engine_lets_them_grow():
     """Under quota pressure the engine lets a window grow to `incremental_max_interval` (or a full page):
     the theoretical row must model that reading, not 5-minute windows the product never reads then."""
-    from dataclasses import replace
+    from datetime import timedelta
 
-    from bench.ceiling import DAY, PRODUCT_AT_SATURATION, theoretical_rows, timelines
-    from bench.ceiling_model import Reading, update_mix
+    from bench.ceiling import DAY, PRODUCT_AT_SATURATION, reading_under_pressure, theoretical_rows, timelines
+    from bench.ceiling_model import update_mix
 
     from amzorders.sim.generate import generate
     from amzorders.sync.settings import SyncSettings
@@ -119,22 +119,12 @@ def test_the_model_of_the_product_under_pressure_reads_windows_as_wide_as_the_en
     scenario = generate(orders_per_day=300, days=4, seed=3)
     orders = timelines(scenario)
     start, horizon = scenario.start.timestamp(), scenario.end.timestamp() + 2 * DAY
-    row = next(
-        r for r in theoretical_rows(orders, start, horizon) if r.reading.startswith(PRODUCT_AT_SATURATION)
-    )
+    rows = theoretical_rows(orders, start, horizon)
+    row = next(r for r in rows if r.reading.startswith(PRODUCT_AT_SATURATION))
     widest = SyncSettings().incremental_max_interval
     assert f"windows grown to {widest.total_seconds() / 60:.0f} min" in row.reading
-    rows_at = {}
-    for seconds in (300.0, widest.total_seconds()):
-        reading = replace(
-            Reading(),
-            recheck=None,
-            doublecheck=None,
-            interval_s=seconds,
-            skip_statuses=frozenset({"PENDING"}),
-            merchant_unshipped_only=True,
-            pending_watch_after_s=None,
-            reconcile=False,
-        )
-        rows_at[seconds] = update_mix(orders, reading, start, horizon).search_rows
-    assert row.rows_per_order == rows_at[widest.total_seconds()] < rows_at[300.0]
+
+    def rows_per_order(window: timedelta) -> float:
+        return update_mix(orders, reading_under_pressure(window), start, horizon).search_rows
+
+    assert row.rows_per_order == rows_per_order(widest) < rows_per_order(timedelta(minutes=5))
