@@ -86,11 +86,13 @@ def theoretical_rows(orders: list[OrderTimeline], start: float, horizon: float) 
     ]
     lean = replace(product, recheck=None, doublecheck=None)
     rows.append(_row("... without recheck/doublecheck", update_mix(orders, lean, start, horizon)))
-    widest = SyncSettings().incremental_max_interval
+    settings = SyncSettings()
+    widest, lag = settings.incremental_max_interval, settings.late_sweep_lag
     rows.append(
         _row(
             f"{PRODUCT_AT_SATURATION}: PENDING and FBA UNSHIPPED filtered, safety nets starved"
-            f" (incremental only, two queries a window, windows grown to {format_span(widest)})",
+            f" (incremental only, two queries a window, windows grown to {format_span(widest)},"
+            f" read lagged: up to {format_span(lag)} ago, no overlap)",
             update_mix(orders, reading_under_pressure(widest), start, horizon),
         )
     )
@@ -143,15 +145,20 @@ def theoretical_rows(orders: list[OrderTimeline], start: float, horizon: float) 
     return rows
 
 
-def reading_under_pressure(window: timedelta) -> Reading:
+def reading_under_pressure(window: timedelta, *, overlap: timedelta | None = None) -> Reading:
     """The product's reading when the search quota is short: PENDING and FBA UNSHIPPED left out of the
-    incremental (two queries a window), the safety nets starved.
+    incremental (two queries a window), the safety nets starved, and the import reading lagged.
 
     The engine then lets a window grow until its page fills or it spans `incremental_max_interval`
     (`sync.passes._worth_a_call`): at fixed 5-minute windows the 2-minute overlap alone would be read 1.4
-    times, a reading the product never does at saturation."""
+    times, a reading the product never does at saturation. Its windows end `late_sweep_lag` ago (the
+    sweep cannot keep up: `passes._edge_delay`) and start at the cursor (`overlap`: 0 unless given)."""
+    settings = SyncSettings()
+    lag = settings.late_sweep_lag or settings.visibility_delay
     return replace(
         Reading(),
+        lag_s=lag.total_seconds(),
+        overlap_s=(overlap or timedelta(0)).total_seconds(),
         recheck=None,
         doublecheck=None,
         interval_s=window.total_seconds(),

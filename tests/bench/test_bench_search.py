@@ -111,7 +111,7 @@ def test_the_model_of_the_product_under_pressure_reads_windows_as_wide_as_the_en
     from datetime import timedelta
 
     from bench.ceiling import DAY, PRODUCT_AT_SATURATION, reading_under_pressure, theoretical_rows, timelines
-    from bench.ceiling_model import update_mix
+    from bench.ceiling_model import mix_ceiling, update_mix
 
     from amzorders.sim.generate import generate
     from amzorders.sync.settings import SyncSettings
@@ -124,7 +124,14 @@ def test_the_model_of_the_product_under_pressure_reads_windows_as_wide_as_the_en
     widest = SyncSettings().incremental_max_interval
     assert f"windows grown to {widest.total_seconds() / 60:.0f} min" in row.reading
 
-    def rows_per_order(window: timedelta) -> float:
-        return update_mix(orders, reading_under_pressure(window), start, horizon).search_rows
+    def mix(window: timedelta, overlap: timedelta | None = None):
+        return update_mix(orders, reading_under_pressure(window, overlap=overlap), start, horizon)
 
-    assert row.rows_per_order == rows_per_order(widest) < rows_per_order(timedelta(minutes=5))
+    assert row.rows_per_order == mix(widest).search_rows
+    assert row.orders_per_day == mix_ceiling(mix(widest)).orders_per_day
+    # Fewer, wider windows: fewer half-empty last pages ...
+    assert mix_ceiling(mix(widest)).orders_per_day > mix_ceiling(mix(timedelta(minutes=5))).orders_per_day
+    # ... and, reading lagged, no overlap: 2 minutes of it would be read again, more so in short windows.
+    assert "no overlap" in row.reading
+    base, short = SyncSettings().overlap, timedelta(minutes=5)
+    assert mix(widest).search_rows < mix(widest, base).search_rows < mix(short, base).search_rows
