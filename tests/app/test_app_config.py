@@ -191,3 +191,25 @@ type = "builtin"
     duplicate = path.read_text().replace('name = "us"', 'name = "eu"')
     with pytest.raises(ConfigError, match=r"account names must be unique \(eu repeats\)"):
         load_config(write(tmp_path, duplicate), environ={})
+
+
+def test_the_config_init_writes_shows_the_defaults_it_does_not_choose(tmp_path):
+    """`amzorders init` writes the settings out so that they can be read and changed; each must be what
+    the product does when the key is absent (a 15-minute base overlap in the template re-read a quarter
+    of an hour on every run of every shop set up with it)."""
+    import tomllib
+
+    from amzorders.app.commands.setup import write_default_config
+    from amzorders.app.config import AlertsConfig, ScheduleConfig, SyncConfig
+
+    write_default_config(tmp_path / "amzorders.toml")
+    written = tomllib.loads((tmp_path / "amzorders.toml").read_text(encoding="utf-8"))
+    chosen = {"sync": {"first_run_lookback_days"}, "schedule": {"timezone"}, "alerts": set()}
+    for section, model in (("sync", SyncConfig), ("schedule", ScheduleConfig), ("alerts", AlertsConfig)):
+        defaults = model().model_dump()
+        differing = {
+            key: (value, defaults[key])
+            for key, value in written[section].items()
+            if key not in chosen[section] and value != defaults[key]
+        }
+        assert differing == {}, section

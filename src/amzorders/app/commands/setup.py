@@ -66,7 +66,8 @@ shop = "main"
 type = "builtin"
 
 [sync]
-overlap_minutes = 15            # incremental window starts this much before the cursor
+overlap_minutes = 2             # incremental window starts at least this much before the cursor
+widest_overlap_minutes = 15     # ... up to this much while the window still fits in one page (no call)
 visibility_delay_minutes = 2    # and ends this much before now (Amazon's own floor)
 first_run_lookback_days = {lookback}
 pending_watch_after_minutes = 60
