@@ -149,3 +149,36 @@ def test_lagged_windows_under_quota_pressure_start_where_the_last_one_ended(make
     pairs = [(before, after) for before, after in pairwise(incremental) if lagged_under_pressure(after)]
     assert len(pairs) >= 6
     assert [(b.window[1], a.window[0]) for b, a in pairs if a.window[0] != b.window[1]] == []
+
+
+def test_what_a_long_import_run_records_reaches_the_shop_while_it_waits_for_quota(make_world):
+    """A backlog (3,000 merchant orders in 2 hours on a plan at a fifth of the rate) is read in runs of
+    several pages, each waiting ~15 minutes for its token: the push runs during those waits (its own
+    run), instead of publishing everything once the run has ended."""
+    from sqlalchemy import select
+
+    from amzorders.ledger.schema import orders
+
+    b = ScenarioBuilder(days=1)
+    for k in range(3000):
+        b.merchant_flow(td(seconds=k * 2.4), 5 * M, 20 * H)
+    scenario = b.build()
+    scenario["sellers"][0]["usage_plans"] = SLOW_SEARCH
+
+    def shop_delays(settings: SyncSettings | None):
+        world = make_world(scenario, settings=settings)
+        runs = [s for s in world.run(10 * H) if s.kind == "incremental"]
+        with world.engine.ledger.connect() as conn:
+            query = select(orders.c.first_seen_at, orders.c.shop_created_at)
+            rows = conn.execute(query.where(orders.c.shop_created_at.is_not(None))).all()
+        assert len(rows) == 3000
+        spans = [(s.started_at, s.finished_at) for s in runs]
+        during = [created for _, created in rows if any(start < created < end for start, end in spans)]
+        notes = [note for s in runs for note in s.notes if "while waiting for quota" in note]
+        return during, notes, sum((created - seen).total_seconds() for seen, created in rows)
+
+    during, notes, delays = shop_delays(None)
+    assert notes and len(during) > 1000
+    after, notes_after, delays_after = shop_delays(SyncSettings(push_while_waiting_s=None))
+    assert after == [] and notes_after == []
+    assert delays < 0.5 * delays_after

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from amzorders.amazon.client import OrdersClient
-from amzorders.amazon.governor import QuotaGovernor
+from amzorders.amazon.constants import SEARCH_ORDERS
+from amzorders.amazon.governor import Priority, QuotaGovernor
 from amzorders.amazon.models import Order
 from amzorders.clock import Clock
 from amzorders.ledger.bookkeeping import Bookkeeping, SyncState
@@ -45,6 +46,9 @@ class PassContext:
     sweep_density: WindowDensity = field(default_factory=WindowDensity)  # the late-index sweep's own
     settled: SettledStretch = field(default_factory=SettledStretch)  # what the sweep may jump over
     stored: SyncState = field(default_factory=SyncState)  # what the ledger last heard of all that
+    # The push, for the incremental import to run while it waits long for quota (`before_waiting`).
+    while_waiting: Callable[[], RunSummary] | None = None
+    published: int = 0  # shop orders created, updated or cancelled by those pushes
 
     def restore(self, state: SyncState) -> None:
         """Start from what the ledger remembers where this process has not learnt better itself (a cron
@@ -77,6 +81,17 @@ class PassContext:
             settled=(settled.start, settled.end) if settled is not None else self.stored.settled,
             **{name: value for name, value in columns.items() if not name.startswith("settled_")},
         )
+
+    def before_waiting(self, priority: Priority) -> None:
+        """Run `while_waiting` when the next searchOrders token is `push_while_waiting_s` away or more:
+        the pages recorded so far reach the shop during the wait (the push is its own locked run)."""
+        threshold = self.settings.push_while_waiting_s
+        if self.while_waiting is None or threshold is None:
+            return
+        if self.governor.wait_time(self.account.seller_id, SEARCH_ORDERS, priority=priority) < threshold:
+            return
+        pushed = self.while_waiting()
+        self.published += pushed.created + pushed.updated + pushed.cancelled
 
     @property
     def client(self) -> OrdersClient:

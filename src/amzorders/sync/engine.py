@@ -85,8 +85,12 @@ class SyncEngine:
     # --- The passes -----------------------------------------------------------------------------------
 
     def import_incremental(self, account: AccountRef) -> RunSummary:
-        """searchOrders by lastUpdatedTime from the cursor (records only; see `push_to_shop`)."""
-        return self._run("incremental", account, passes.incremental)
+        """searchOrders by lastUpdatedTime from the cursor (records; `push_to_shop` publishes, also while
+        the run waits long for quota: `PassContext.before_waiting`)."""
+        settings = self._account(account)
+        return self._run(
+            "incremental", settings, passes.incremental, while_waiting=partial(self.push_to_shop, settings)
+        )
 
     def watch_pending(self, account: AccountRef) -> RunSummary:
         settings = self._account(account)
@@ -205,6 +209,7 @@ class SyncEngine:
         body: Callable[[PassContext], None],
         *,
         worth_running: bool = True,
+        while_waiting: Callable[[], RunSummary] | None = None,
     ) -> RunSummary:
         """One locked, recorded run of `body`. A run with nothing to do (`worth_running` False) takes no
         lock and leaves no `runs` row: push and pending watch are polled often and are mostly idle."""
@@ -240,6 +245,7 @@ class SyncEngine:
             summary=summary,
             density=self._density[settings.name],
             sweep_density=self._density[f"{settings.name}/late-sweep"],
+            while_waiting=while_waiting,
         )
         try:
             body(ctx)
@@ -250,6 +256,8 @@ class SyncEngine:
             summary.outcome, summary.error = "error", f"{type(exc).__name__}: {exc}"
             log.exception("%s run for %s failed", kind, settings.name)
         finally:
+            if ctx.published:
+                summary.notes.append(f"{ctx.published} shop order(s) published while waiting for quota")
             if summary.notes:
                 log.info("%s run for %s: %s", kind, settings.name, "; ".join(summary.notes[:5]))
             summary.api_calls = self._api_calls(settings) - calls_before

@@ -163,6 +163,7 @@ class Patient:
                         )
                         self.stopped = True
                         return
+                ctx.before_waiting(self.priority)
                 page = next(self.pages, None)
                 if page is None:
                     return
