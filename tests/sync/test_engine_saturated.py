@@ -97,7 +97,7 @@ def busy_fba_half_day():
 
 def test_under_quota_pressure_fba_orders_are_not_read_while_amazon_has_not_shipped_them(make_world):
     """FBA UNSHIPPED versions are never importable: under pressure the incremental leaves them out (its
-    second query asks UNSHIPPED of the merchant's orders only), and the calls go to what is. A shop that
+    first query asks UNSHIPPED of the merchant's orders only), and the calls go to what is. A shop that
     imports FBA orders at UNSHIPPED still reads (and imports) them."""
     scenario, fba, merchant = busy_fba_half_day()
     lean = make_world(scenario)
@@ -182,3 +182,33 @@ def test_what_a_long_import_run_records_reaches_the_shop_while_it_waits_for_quot
     after, notes_after, delays_after = shop_delays(SyncSettings(push_while_waiting_s=None))
     assert after == [] and notes_after == []
     assert delays < 0.5 * delays_after
+
+
+def test_under_quota_pressure_a_window_reads_the_merchants_new_orders_first(make_world):
+    """The window's two queries are read page by page, minutes apart: the merchant's new orders (most of
+    what the shop waits for) come first, the other statuses (FBA shipments, status updates) after."""
+    from sqlalchemy import select
+
+    from amzorders.ledger.schema import orders
+
+    b = ScenarioBuilder(days=2)
+    importable: dict[str, str] = {}  # order id -> when Amazon made it importable ...
+    channel: dict[str, str] = {}  # ... and its channel
+    for k in range(1500):
+        at = 3 * H + td(seconds=k * 4.8)  # both kinds become importable between 3 and 5 hours
+        fba = b.fba_flow(at - 3 * H, 3 * H)
+        merchant = b.merchant_flow(at - 5 * M, 5 * M, 20 * H)
+        importable |= {fba: START + at, merchant: START + at}
+        channel |= {fba: "fba", merchant: "merchant"}
+    scenario = b.build()
+    scenario["sellers"][0]["usage_plans"] = SLOW_SEARCH
+    world = make_world(scenario)
+    runs = world.run(12 * H)
+    assert any("quota pressure" in note for s in runs for note in s.notes)
+    with world.engine.ledger.connect() as conn:
+        query = select(orders.c.amazon_order_id, orders.c.shop_created_at)
+        created = dict(conn.execute(query).all())
+    delays: dict[str, list[float]] = {"fba": [], "merchant": []}
+    for order_id, at in importable.items():
+        delays[channel[order_id]].append((created[order_id] - at).total_seconds())
+    assert sum(delays["merchant"]) < 0.8 * sum(delays["fba"])
