@@ -256,7 +256,7 @@ class Alerter:
                 f"The import has read Amazon's order changes up to {format_instant(cursor)}, {late} ago "
                 f"(alerts.behind_after_minutes: {format_span(threshold)}). Nothing is lost: it goes on from "
                 "there as the quota allows. Usual causes: Amazon unreachable or refusing calls (the runs' "
-                "errors on the dashboard), or more orders than the usage plan sustains (about 17,000 a day "
+                "errors on the dashboard), or more orders than the usage plan sustains (about 20,000 a day "
                 "per seller on the default plan, measured in BENCHMARKS.md)."
                 + (f"\nThe last import run said:{said}" if said else ""),
                 {
