@@ -8,6 +8,7 @@ late-indexed updates the first time and lets the sweep skip what it read (`passe
 from __future__ import annotations
 
 import random
+from datetime import datetime
 from datetime import timedelta as td
 from itertools import pairwise
 
@@ -177,7 +178,7 @@ def test_what_a_long_import_run_records_reaches_the_shop_while_it_waits_for_quot
         notes = [note for s in runs for note in s.notes if "while waiting for quota" in note]
         return during, notes, sum((created - seen).total_seconds() for seen, created in rows)
 
-    during, notes, delays = shop_delays(None)
+    during, notes, delays = shop_delays(None)  # the default settings: push while waiting
     assert notes and len(during) > 1000
     after, notes_after, delays_after = shop_delays(SyncSettings(push_while_waiting_s=None))
     assert after == [] and notes_after == []
@@ -192,7 +193,7 @@ def test_under_quota_pressure_a_window_reads_the_merchants_new_orders_first(make
     from amzorders.ledger.schema import orders
 
     b = ScenarioBuilder(days=2)
-    importable: dict[str, str] = {}  # order id -> when Amazon made it importable ...
+    importable: dict[str, datetime] = {}  # order id -> when Amazon made it importable ...
     channel: dict[str, str] = {}  # ... and its channel
     for k in range(1500):
         at = 3 * H + td(seconds=k * 4.8)  # both kinds become importable between 3 and 5 hours
