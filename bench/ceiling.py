@@ -86,14 +86,14 @@ def theoretical_rows(orders: list[OrderTimeline], start: float, horizon: float) 
     ]
     lean = replace(product, recheck=None, doublecheck=None)
     rows.append(_row("... without recheck/doublecheck", update_mix(orders, lean, start, horizon)))
-    settings = SyncSettings()
-    widest, lag = settings.incremental_max_interval, settings.late_sweep_lag
+    widest = SyncSettings().incremental_max_interval
+    pressed = reading_under_pressure(widest)
     rows.append(
         _row(
             f"{PRODUCT_AT_SATURATION}: PENDING and FBA UNSHIPPED filtered, safety nets starved"
             f" (incremental only, two queries a window, windows grown to {format_span(widest)},"
-            f" read lagged: up to {format_span(lag)} ago, no overlap)",
-            update_mix(orders, reading_under_pressure(widest), start, horizon),
+            f" read lagged: up to {format_span(timedelta(seconds=pressed.lag_s))} ago, no overlap)",
+            update_mix(orders, pressed, start, horizon),
         )
     )
     searching = replace(lean, skip_statuses=pending, pending_watch_after_s=None)
