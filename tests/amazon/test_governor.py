@@ -189,15 +189,18 @@ def test_catch_up_waits_while_the_incremental_import_drains_the_bucket(clock):
 
 def test_an_announced_rate_replaces_the_plan_rate(clock):
     governor = QuotaGovernor(MemoryBucketStore(), clock, latency_allowance=0)
+    assert governor.rate(SELLER, SEARCH_ORDERS) == 0.0056  # the table's, until Amazon says otherwise
     for _ in range(20):
         governor.acquire(SELLER, SEARCH_ORDERS)
     governor.observe_rate_limit(SELLER, SEARCH_ORDERS, 0.1)  # this seller has a bigger plan
     assert governor.wait_time(SELLER, SEARCH_ORDERS) == pytest.approx(10.0)
+    assert governor.rate(SELLER, SEARCH_ORDERS) == 0.1
     governor.observe_rate_limit(SELLER, SEARCH_ORDERS, 0.0055)  # lower than the table
     assert governor.wait_time(SELLER, SEARCH_ORDERS) == pytest.approx(1 / 0.0055)
     for nonsense in (0.0, -1.0, float("nan"), float("inf")):
         governor.observe_rate_limit(SELLER, SEARCH_ORDERS, nonsense)
     assert governor.wait_time(SELLER, SEARCH_ORDERS) == pytest.approx(1 / 0.0055)
+    assert governor.rate(SELLER, SEARCH_ORDERS) == 0.0055
 
 
 def test_a_throttle_empties_the_bucket_and_pauses_its_refill(clock):

@@ -12,6 +12,7 @@ from datetime import datetime
 from datetime import timedelta as td
 from itertools import pairwise
 
+from amzorders.clock import parse_instant
 from amzorders.sync.settings import SyncSettings
 from sync.conftest import MARKETPLACE, START, ScenarioBuilder
 
@@ -24,15 +25,15 @@ SLOW_SEARCH = {"searchOrders": {"rate": 0.0056 / 5, "burst": 20}}
 END = D + 2 * H  # the test runs the day and 2 hours more
 
 
-def saturated_day() -> tuple[dict, list[str], dict[str, set[str]]]:
+def saturated_day(per_day: int = PER_DAY) -> tuple[dict, list[str], dict[str, set[str]]]:
     """One day of MERCHANT orders (paid after 5 min, shipped 4-20 h later), one in 40 indexed 19-28 min
     late; returns the scenario, the late ones and the statuses each order may have in the shop at `END`
     (either, for an order shipped in the last hour: it may not be read yet)."""
     rnd = random.Random(20)
     b = ScenarioBuilder(days=2)
     late, expected = [], {}
-    for k in range(PER_DAY):
-        created = td(seconds=k * 86400 / PER_DAY + rnd.random() * 40)
+    for k in range(per_day):
+        created = td(seconds=k * 86400 / per_day + rnd.random() * 40)
         shipped = td(hours=rnd.uniform(4, 20))
         delay = rnd.uniform(1150, 1680) if k % 40 == 0 else None
         order_id = b.merchant_flow(created, 5 * M, shipped, indexing_delay_s=delay)
@@ -132,6 +133,33 @@ def test_the_import_keeps_reading_lagged_until_the_sweep_has_caught_up(make_worl
     switches = sum(1 for before, after in pairwise(lagged) if before != after)
     assert sum(lagged) > 24  # hours of it, at the ceiling
     assert switches <= 5, switches  # 7 here when it switched back as soon as the sweep crept under the hour
+
+
+def test_at_the_ceiling_the_import_stays_lagged_so_late_indexed_orders_never_wait_for_the_night(make_world):
+    """Once the sweep has jumped what the lagged reading settled, reading at the edge again would need
+    every update read twice: at the ceiling the sweep cannot pay for it, falls an hour behind, and the
+    versions Amazon indexed late in that hour wait for spare quota, at 20,000 orders a day until the next
+    night (up to 22 h). The import goes back to the edge only when the quota pays for both reads at the
+    current pace; here it never does, and every late-indexed order paid once the import reads lagged
+    reaches the shop within the lag and a run or two."""
+    from sqlalchemy import select
+
+    from amzorders.ledger.schema import orders
+
+    scenario, late, _ = saturated_day(per_day=2800)
+    world = make_world(scenario)
+    summaries = world.run(END)
+    lagged = [s.started_at for s in summaries if any("reads up to 35 min ago" in n for n in s.notes)]
+    assert lagged
+    paid = {o["order_id"]: parse_instant(o["timeline"][1]["at"]) for o in scenario["orders"]}
+    with world.engine.ledger.connect() as conn:
+        created = dict(conn.execute(select(orders.c.amazon_order_id, orders.c.shop_created_at)).all())
+    delays = {}
+    for order_id in late:
+        if paid[order_id] > lagged[0] and created.get(order_id) is not None:
+            delays[order_id] = created[order_id] - paid[order_id]
+    assert len(delays) >= 20
+    assert max(delays.values()) < 2 * H, sorted(delays.values())[-3:]  # 5 h and 16 h reading at the edge
 
 
 def test_lagged_windows_under_quota_pressure_start_where_the_last_one_ended(make_world):

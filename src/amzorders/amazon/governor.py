@@ -209,6 +209,11 @@ class QuotaGovernor:
         now = self._clock.now()
         return self._current(self._store.get(seller_id, operation), plan, now).refilled(now).tokens
 
+    def rate(self, seller_id: str, operation: str) -> float:
+        """Tokens a second the bucket refills at: the rate Amazon announced, else the plan's."""
+        plan = self.plan_for(operation)
+        return self._current(self._store.get(seller_id, operation), plan, self._clock.now()).rate
+
     # -- learning from Amazon's answers --------------------------------------------------------------
 
     def observe_rate_limit(self, seller_id: str, operation: str, rate: float) -> None:

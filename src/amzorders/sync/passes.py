@@ -89,9 +89,13 @@ def _edge_delay(ctx: PassContext, late: datetime | None) -> timedelta:
     sweep jump over it: each update read once, at the cost of ~30 min of latency while it lasts.
 
     Once reading lagged, it goes on until the sweep is within a quarter of the limit (it has jumped over
-    what was settled); the mode is kept in `sync_memory`. Switching back as soon as the sweep crept
+    what was settled) and the quota can pay for reading the edge twice at the current pace
+    (`_edge_affordable`); the mode is kept in `sync_memory`. Switching back as soon as the sweep crept
     under the limit flapped every run: each edge read settled nothing, the sweep hovered at the limit
     re-reading everything, and late-indexed versions read at the edge waited for it until night.
+    Switching back whenever the sweep had caught up did the same at the ceiling once a day: at 20,000
+    orders a day the quiet night let the sweep jump to the edge, the morning's edge reads then fell an
+    hour behind the sweep, and their late-indexed versions waited for the next night (up to 22 h).
     """
     settings = ctx.settings
     lag, limit = settings.late_sweep_lag, settings.late_sweep_behind_limit
@@ -100,7 +104,7 @@ def _edge_delay(ctx: PassContext, late: datetime | None) -> timedelta:
     now = ctx.clock.now()
     behind = now - lag - late
     was_lagged = ctx.stored.lagged_since is not None
-    lagged = behind > (limit / 4 if was_lagged else limit)
+    lagged = (behind > limit / 4 or not _edge_affordable(ctx)) if was_lagged else behind > limit
     if lagged != was_lagged:
         with ctx.orders.engine.begin() as conn:
             ctx.remember(conn, lagged_since=now if lagged else None)
@@ -111,6 +115,19 @@ def _edge_delay(ctx: PassContext, late: datetime | None) -> timedelta:
         "so that what it reads needs no second read"
     )
     return max(settings.visibility_delay, lag)
+
+
+def _edge_affordable(ctx: PassContext) -> bool:
+    """Can the searchOrders rate pay for every update read twice (the import at the edge, then the
+    sweep) at the pace of recent windows, with a share left for the other passes?"""
+    rows_per_s = ctx.density.rows_per_s
+    if rows_per_s is None:
+        return True
+    calls_per_s = 2 * rows_per_s / (PAGE_FILL * ctx.settings.max_results_per_page)
+    return calls_per_s <= EDGE_RATE_SHARE * ctx.governor.rate(ctx.account.seller_id, SEARCH_ORDERS)
+
+
+EDGE_RATE_SHARE = 0.8  # the rest is for the other searchOrders passes (catch-ups, reconciliation)
 
 
 def _worth_a_call(ctx: PassContext, cursor: datetime | None, edge_delay: timedelta) -> bool:

@@ -47,7 +47,8 @@ class SyncSettings:
     late_sweep_continue_wait_s: float = 200.0
     # When the sweep stands further behind than this (the quota cannot pay for reading updates twice),
     # the incremental reads only up to `late_sweep_lag` ago, so the sweep can skip what it read (see
-    # `passes._edge_delay`). None: always read up to the visibility delay.
+    # `passes._edge_delay`); it goes back to the edge once the sweep has caught up and the quota can pay
+    # for reading the edge twice at the current pace. None: always read up to the visibility delay.
     late_sweep_behind_limit: timedelta | None = timedelta(hours=1)
     # Pending watch: PENDING orders not seen to move for this long are re-read with getOrder.
     pending_watch_after: timedelta = timedelta(hours=1)
