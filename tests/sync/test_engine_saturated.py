@@ -140,8 +140,8 @@ def test_at_the_ceiling_the_import_stays_lagged_so_late_indexed_orders_never_wai
     every update read twice: at the ceiling the sweep cannot pay for it, falls an hour behind, and the
     versions Amazon indexed late in that hour wait for spare quota, at 20,000 orders a day until the next
     night (up to 22 h). The import goes back to the edge only when the quota pays for both reads at the
-    current pace; here it never does, and every late-indexed order paid once the import reads lagged
-    reaches the shop within the lag and a run or two."""
+    current pace, and every late-indexed order paid after the first lagged run reaches the shop within
+    two hours (four of them took longer, up to 16 h, when it went back whenever the sweep had caught up)."""
     from sqlalchemy import select
 
     from amzorders.ledger.schema import orders
@@ -159,7 +159,7 @@ def test_at_the_ceiling_the_import_stays_lagged_so_late_indexed_orders_never_wai
         if paid[order_id] > lagged[0] and created.get(order_id) is not None:
             delays[order_id] = created[order_id] - paid[order_id]
     assert len(delays) >= 20
-    assert max(delays.values()) < 2 * H, sorted(delays.values())[-3:]  # 5 h and 16 h reading at the edge
+    assert max(delays.values()) < 2 * H, sorted(delays.values())[-3:]  # 2.1, 2.1, 5 and 16 h before
 
 
 def test_lagged_windows_under_quota_pressure_start_where_the_last_one_ended(make_world):
