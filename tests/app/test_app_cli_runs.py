@@ -65,9 +65,12 @@ def test_import_twice_then_catch_ups_and_reconcile(config_path):
     yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
     reconciled = cli(config_path, "reconcile", "--day", yesterday)
     assert reconciled.exit_code == 0, reconciled.output
-    assert f"eu {yesterday}: Amazon, the ledger and the shop agree." in reconciled.stdout
+    assert f"eu {yesterday}: Amazon, the ledger and the shop agree (" in reconciled.stdout
     again = cli(config_path, "reconcile", "--day", yesterday, "--json")
-    assert json.loads(again.stdout)["accounts"]["eu"]["unrepaired"] == []
+    checked = json.loads(again.stdout)["accounts"]["eu"]
+    assert checked["unrepaired"] == [] and checked["partial"] is None
+    assert f"agree ({checked['amazon_orders']} Amazon orders)." in reconciled.stdout
+    assert checked["amazon_orders"] > 0
     assert store_rows(config_path) == (total, distinct)
 
     status = json.loads(cli(config_path, "status", "--json").stdout)["accounts"][0]

@@ -152,3 +152,33 @@ def test_password_guessing_is_throttled(served):
         assert client.post("/login", data={"user": "admin", "password": "guess"}).status_code == 303
     assert client.post("/login", data={"user": "admin", "password": "guess"}).status_code == 429
     assert client.post("/login", data={"user": "admin", "password": PASSWORD}).status_code == 429
+
+
+def test_a_reconciliation_short_of_quota_says_it_checked_part_of_the_day(served):
+    """The scheduled reconciliation runs on spare quota; near the ceiling it lists a few pages of the day
+    and stops. Its report then has no problem in a part of the day only: the dashboard says how many
+    Amazon orders it compared and that the rest went unchecked, instead of a clean-looking row."""
+    import httpx
+
+    from amzorders.amazon.constants import SEARCH_ORDERS
+
+    service, governor = served.service, served.runtime.governor
+    service.run_job("import", "eu")
+    full = service.operator.reconcile(service.operator.clock.now().date() - timedelta(days=1), "eu")
+    assert full.partial is None and full.amazon_orders > 0
+    seller = served.runtime.accounts["eu"].seller_id
+    while governor.tokens_left(seller, SEARCH_ORDERS) >= 1:  # the import took the quota
+        governor.acquire(seller, SEARCH_ORDERS)
+    short = service.run_job("reconcile", "eu")
+    assert short.partial is not None and short.amazon_orders < full.amazon_orders
+
+    client = httpx.Client(base_url=served.url, timeout=30)
+    client.post("/login", data={"user": "admin", "password": PASSWORD, "next": "/"})
+    page = client.get("/").text
+    reports = page[page.index('id="reports"') : page.index("</table>", page.index('id="reports"'))]
+    rows = reports.split("<tr>")[2:]  # after the header's
+    assert len(rows) == 2
+    assert "part of the day only: only 0 order(s) listed: searchOrders quota kept" in rows[0]
+    assert f'<td class="num">{short.amazon_orders}</td>' in rows[0]
+    assert "part of the day only" not in rows[1]
+    assert f'<td class="num">{full.amazon_orders}</td>' in rows[1]

@@ -169,6 +169,8 @@ def reconcile_command(
                         ],
                         "unrepaired": left[name],
                         "error": getattr(r, "error", None),
+                        "amazon_orders": getattr(r, "amazon_orders", None),
+                        "partial": getattr(r, "partial", None),
                     }
                     for name, r in reports.items()
                 },
@@ -185,8 +187,11 @@ def reconcile_command(
                 table.add_row(order_id, kind, f"[{style}]{state}[/]", detail)
             if rows:
                 out.print(table)
-            else:
-                out.print(f"[green]{name} {when}: Amazon, the ledger and the shop agree.[/]")
+            elif not getattr(report, "error", None):
+                compared = f"{getattr(report, 'amazon_orders', 0)} Amazon orders"
+                out.print(f"[green]{name} {when}: Amazon, the ledger and the shop agree ({compared}).[/]")
+            if getattr(report, "partial", None):
+                out.print(f"[yellow]{name} {when}: part of the day only: {report.partial}[/]")
     if errors and all("busy" in e for e in errors.values()) and not any(left.values()):
         raise typer.Exit(exit_codes.BUSY)  # another run held the account: nothing was checked twice
     raise typer.Exit(exit_codes.INCOMPLETE if errors or any(left.values()) else exit_codes.OK)
