@@ -120,10 +120,10 @@ def _edge_delay(ctx: PassContext, late: datetime | None) -> timedelta:
 def _edge_affordable(ctx: PassContext) -> bool:
     """Can the searchOrders rate pay for every update read twice (the import at the edge, then the
     sweep) at the pace of recent windows, with a share left for the other passes?"""
-    rows_per_s = ctx.density.rows_per_s
-    if rows_per_s is None:
+    page = ctx.density.span_for(PAGE_FILL * ctx.settings.max_results_per_page)  # one call's worth
+    if page is None:
         return True
-    calls_per_s = 2 * rows_per_s / (PAGE_FILL * ctx.settings.max_results_per_page)
+    calls_per_s = 2 / page.total_seconds()
     return calls_per_s <= EDGE_RATE_SHARE * ctx.governor.rate(ctx.account.seller_id, SEARCH_ORDERS)
 
 
