@@ -10,6 +10,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from amzorders.simulate.report import reconciled
+
 from .measure import RunResult
 from .targets import MET, NOT_MET, Verdict, duration, losses
 
@@ -64,6 +66,7 @@ RESULT_HEADER = (
     "token",
     "calls / imported order",
     "latency p50 / p95 / p99",
+    "reconciled",
     "wall (sim / process)",
     "peak RSS",
 )
@@ -99,6 +102,7 @@ def results_table(
                 f"{calls.get('token', 0):,}",
                 f"{amazon_calls / r['imported']:.2f}" if r["imported"] else "n/a",
                 " / ".join(duration(latency[k]) for k in ("p50", "p95", "p99")),
+                reconciled(r.get("reconciliation")),
                 f"{r['wall_s']:.1f} s / {result.process_wall_s:.1f} s{_spread(result.repeats)}",
                 f"{result.process_rss_mb:.0f} MB",
             )

@@ -157,7 +157,8 @@ def test_password_guessing_is_throttled(served):
 def test_a_reconciliation_short_of_quota_says_it_checked_part_of_the_day(served):
     """The scheduled reconciliation runs on spare quota; near the ceiling it lists a few pages of the day
     and stops. Its report then has no problem in a part of the day only: the dashboard says how many
-    Amazon orders it compared and that the rest went unchecked, instead of a clean-looking row."""
+    Amazon orders it compared and how far it listed, instead of a clean-looking row; the hourly
+    resumption completes the same row."""
     import httpx
 
     from amzorders.amazon.constants import SEARCH_ORDERS
@@ -171,6 +172,9 @@ def test_a_reconciliation_short_of_quota_says_it_checked_part_of_the_day(served)
         governor.acquire(seller, SEARCH_ORDERS)
     short = service.run_job("reconcile", "eu")
     assert short.partial is not None and short.amazon_orders < full.amazon_orders
+    # the hourly resumption goes on with the same report (here still without quota)
+    resumed = service.run_job("resume_reconcile", "eu")
+    assert resumed.report_id == short.report_id and resumed.partial is not None
 
     client = httpx.Client(base_url=served.url, timeout=30)
     client.post("/login", data={"user": "admin", "password": PASSWORD, "next": "/"})
@@ -178,7 +182,8 @@ def test_a_reconciliation_short_of_quota_says_it_checked_part_of_the_day(served)
     reports = page[page.index('id="reports"') : page.index("</table>", page.index('id="reports"'))]
     rows = reports.split("<tr>")[2:]  # after the header's
     assert len(rows) == 2
-    assert "part of the day only: only 0 order(s) listed: searchOrders quota kept" in rows[0]
+    assert "part of the day only: listed up to " in rows[0]
+    assert "(0 order(s)): searchOrders quota kept for the incremental import" in rows[0]
     assert f'<td class="num">{short.amazon_orders}</td>' in rows[0]
     assert "part of the day only" not in rows[1]
     assert f'<td class="num">{full.amazon_orders}</td>' in rows[1]

@@ -19,7 +19,7 @@ def test_default_plan_per_account():
         [
             f"{k}:{a}"
             for a in ("eu", "us")
-            for k in ("import", "pending", "recheck", "doublecheck", "reconcile")
+            for k in ("import", "pending", "recheck", "doublecheck", "reconcile", "resume_reconcile")
         ]
         + ["purge_pii:*"]
     )
@@ -30,6 +30,10 @@ def test_default_plan_per_account():
     assert next_fire(jobs["recheck:eu"], now).astimezone(UTC) == datetime(2026, 11, 3, 12, 20, tzinfo=UTC)
     assert next_fire(jobs["doublecheck:us"], now).astimezone(UTC) == datetime(2026, 11, 3, 12, 50, tzinfo=UTC)
     assert next_fire(jobs["purge_pii:*"], now).astimezone(UTC) == datetime(2026, 11, 4, 3, 30, tzinfo=UTC)
+    # a reconciliation short of quota goes on hourly, clear of the catch-ups and the daily run
+    assert next_fire(jobs["resume_reconcile:us"], now).astimezone(UTC) == datetime(
+        2026, 11, 3, 10, 35, tzinfo=UTC
+    )
     assert jobs["import:eu"].trigger.interval == timedelta(minutes=5)
     assert jobs["pending:eu"].trigger.interval == timedelta(hours=1)
 
@@ -40,7 +44,7 @@ def test_catch_ups_daily_as_the_seed_or_off():
     assert next_fire(daily["recheck:eu"], now).astimezone(UTC) == datetime(2026, 11, 4, 2, 15, tzinfo=UTC)
     assert next_fire(daily["doublecheck:eu"], now).astimezone(UTC) == datetime(2026, 11, 4, 2, 45, tzinfo=UTC)
     off = {j.kind for j in plan(ScheduleConfig(catch_ups="off"), ["eu"])}
-    assert off == {"import", "pending", "reconcile", "purge_pii"}
+    assert off == {"import", "pending", "reconcile", "resume_reconcile", "purge_pii"}
 
 
 def test_reconcile_checks_yesterday_in_shop_time():

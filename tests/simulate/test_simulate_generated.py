@@ -44,6 +44,14 @@ def test_a_month_at_100_orders_a_day_loses_nothing() -> None:
     report = _run(100, "amzorders")
     assert_nothing_lost(report)
     assert report.orders_total == 3000
+    # and the daily reconciliation compared every day in full, each order once
+    assert report.reconciliation == {
+        "days": 30,
+        "days_complete": 30,
+        "orders_created": 3000,
+        "orders_compared": 3000,
+    }
+    assert _run(100, "legacy-window").reconciliation is None
 
 
 def test_the_seed_design_on_the_same_month_loses_what_its_windows_predict() -> None:

@@ -3,16 +3,18 @@ through the normal path, reports what needs a human, and records the report."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from datetime import timedelta as td
 from decimal import Decimal
+from unittest.mock import ANY
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
-from amzorders.ledger.schema import store_orders
-from sync.conftest import ScenarioBuilder
+from amzorders.amazon.constants import SEARCH_ORDERS
+from amzorders.ledger.schema import runs, store_orders
+from sync.conftest import SELLER, ScenarioBuilder
 
-H, M = td(hours=1), td(minutes=1)
+H, M, S = td(hours=1), td(minutes=1), td(seconds=1)
 DAY = date(2026, 11, 2)
 
 
@@ -80,3 +82,58 @@ def test_reconciliation_of_a_clean_day_is_ok_and_defaults_to_yesterday(make_worl
     report = world.engine.reconcile(world.account)
     assert report.day == DAY and report.ok and report.discrepancies == [] and report.amazon_orders == 3
     assert report.in_shop == 3
+
+
+def test_a_reconciliation_short_of_quota_goes_on_hourly_until_its_day_is_complete(make_world):
+    """The scheduled reconciliation runs on spare quota: a day of several pages is not listed in one run.
+    It says how far it got, and the hourly resumption goes on from there, comparing and repairing each
+    piece of the day, until the same report covers the whole day; then there is nothing to resume."""
+    b = ScenarioBuilder(days=2)
+    day_orders = [
+        b.order("MERCHANT", [(n * 144 * S, "PENDING"), (n * 144 * S + 5 * M, "UNSHIPPED")])
+        for n in range(600)
+    ]
+    world = make_world(b.build())
+    world.run(30 * H)  # the next day, 06:00: everything imported
+    late_in_the_day, amount_changed = day_orders[550], day_orders[580]
+    assert world.store.delete_order(world.store.find_by_amazon_id(late_in_the_day).reference)
+    tamper(world, amount_changed, total=Decimal("1.00"))
+    governor = world.engine.governor
+    while governor.tokens_left(SELLER, SEARCH_ORDERS) >= 1:  # the import took the quota
+        governor.acquire(SELLER, SEARCH_ORDERS)
+
+    first = world.engine.reconcile(world.account, DAY, spare_quota=True)
+    assert first.partial is not None and first.listed_until < datetime(2026, 11, 3, tzinfo=UTC)
+    assert first.amazon_orders < 550
+
+    resumptions, hours = [], 30
+    while (resumed := world.engine.resume_reconciliation(world.account)) is not None:
+        resumptions.append(resumed)
+        assert resumed.report_id == first.report_id and resumed.amazon_orders >= first.amazon_orders
+        hours += 1
+        world.run(hours * H)  # the import goes on; the bucket refills
+        assert hours < 60, "the reconciliation never completed"
+    assert len(resumptions) >= 2  # the day took several runs
+    # each problem is told once: by the run that found it
+    assert [[d.amazon_order_id for d in r.unrepaired_found_now] for r in resumptions] == [
+        *[[] for _ in resumptions[:-1]],
+        [amount_changed],
+    ]
+
+    (stored,) = world.engine.books.reports(account="main", day=DAY)
+    assert stored.report["partial"] is None and stored.report["amazon_orders"] == 600
+    assert stored.report["listed_until"] == "2026-11-03T00:00:00+00:00"
+    assert stored.report["discrepancies"] == [
+        {"amazon_order_id": late_in_the_day, "kind": "missing_in_shop", "detail": ANY, "repaired": True},
+        {"amazon_order_id": amount_changed, "kind": "amount_mismatch", "detail": ANY, "repaired": False},
+    ]
+    assert stored.unrepaired == 1
+    assert world.shop_status(late_in_the_day) == "to_ship"
+    runs_before = _reconcile_runs(world)
+    assert world.engine.resume_reconciliation(world.account) is None
+    assert _reconcile_runs(world) == runs_before  # nothing to resume: no run, no lock
+
+
+def _reconcile_runs(world) -> int:
+    with world.ledger.connect() as conn:
+        return conn.execute(select(func.count()).select_from(runs).where(runs.c.kind == "reconcile")).scalar()

@@ -201,6 +201,25 @@ class Operator:
             self.alerter.reconciliation_unrepaired(account, day.isoformat(), left)
         return report
 
+    def resume_reconciliation(self, account: str) -> Any:
+        """Go on with a recent reconciliation that quota stopped short (the scheduler, hourly); None when
+        there is none or one is running here. Alerts only for what this run found unrepaired: the rest
+        was told when it was found."""
+        lock = self._lock(account, "reconcile")
+        if not lock.acquire(blocking=False):
+            return None
+        try:
+            engine = self.runtime.engine_for(account)
+            report = engine.resume_reconciliation(self.runtime.accounts[account])
+        finally:
+            lock.release()
+        if report is None:
+            return None
+        left = [d.amazon_order_id for d in report.unrepaired_found_now]
+        if left and self.alerter:
+            self.alerter.reconciliation_unrepaired(account, report.day.isoformat(), left)
+        return report
+
     # ------------------------------------------------------------------------------ order actions
 
     def retry(self, amazon_order_id: str, account: str | None = None) -> views.OrderRow:

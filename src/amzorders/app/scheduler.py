@@ -2,7 +2,8 @@
 
 Per account: incremental import every 5 minutes (the quota governor paces it), pending watch hourly,
 recheck and doublecheck every 3 hours over a slice of their window (or daily, or not at all: see
-`ScheduleConfig.catch_ups`), reconciliation of yesterday daily at 06:00 shop time; and once a day for
+`ScheduleConfig.catch_ups`), reconciliation of yesterday daily at 06:00 shop time, resumed hourly at
+:35 while quota stopped it short of the whole day; and once a day for
 the deployment, buyer data older than the retention is purged from the ledger. The safety nets (catch-up
 slices, reconciliation) run on quota the incremental import does not need. APScheduler runs the jobs in
 one process; each job calls the same `Operator` method as the CLI and the cron URLs, so an overlapping
@@ -29,6 +30,10 @@ from amzorders.sync.settings import SyncSettings
 log = logging.getLogger(__name__)
 
 IMPORT, PENDING, RECHECK, DOUBLECHECK, RECONCILE = "import", "pending", "recheck", "doublecheck", "reconcile"
+RESUME_RECONCILE = "resume_reconcile"  # hourly: a reconciliation that stopped short of quota goes on
+# Past the hour, away from the catch-ups (:20, :50) and the daily reconciliation (on the hour), which
+# would have just taken the spare quota.
+RESUME_RECONCILE_MINUTE = 35
 PURGE_PII = "purge_pii"  # one job for the deployment (account "*"): buyer data past the retention
 
 
@@ -65,6 +70,12 @@ def plan(schedule: ScheduleConfig, accounts: Sequence[str]) -> list[PlannedJob]:
             ),
             *_catch_ups(schedule, account, daily),
             PlannedJob(f"{RECONCILE}:{account}", RECONCILE, account, daily("reconcile_at")),
+            PlannedJob(
+                f"{RESUME_RECONCILE}:{account}",
+                RESUME_RECONCILE,
+                account,
+                CronTrigger(minute=RESUME_RECONCILE_MINUTE, timezone=zone),
+            ),
         ]
     at = schedule.time_of("purge_pii_at")
     jobs.append(

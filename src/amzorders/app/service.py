@@ -19,7 +19,7 @@ from amzorders.app.config import AppConfig
 from amzorders.app.health import check_health
 from amzorders.app.metrics import Metrics
 from amzorders.app.operations import Operator
-from amzorders.app.scheduler import PURGE_PII, RECONCILE, start_scheduler, yesterday
+from amzorders.app.scheduler import PURGE_PII, RECONCILE, RESUME_RECONCILE, start_scheduler, yesterday
 from amzorders.app.web.app import WebSettings, create_app
 from amzorders.app.wiring import Runtime, build_alerter
 
@@ -35,13 +35,16 @@ class Service:
 
     def run_job(self, kind: str, account: str) -> object:
         """What the scheduler calls: a fetch pass (catch-ups as sliced as the schedule says), or the
-        reconciliation of yesterday (shop time); both safety nets on spare quota."""
+        reconciliation of yesterday (shop time) and its hourly resumption; both safety nets on spare
+        quota."""
         if kind == PURGE_PII:
             return sum(engine.purge_pii() for engine in self.runtime.engines.values())
         schedule = self.runtime.config.schedule
         if kind == RECONCILE:
             day = yesterday(self.operator.clock.now(), schedule.timezone)
             return self.operator.reconcile(day, account, spare_quota=True)
+        if kind == RESUME_RECONCILE:
+            return self.operator.resume_reconciliation(account)
         return self.operator.run(kind, account, sliced=schedule.catch_ups == "spread")
 
     def start_scheduler(self) -> None:

@@ -58,6 +58,10 @@ class StoredReport:
     report: dict[str, Any]
 
 
+def _stored_report(r: Any) -> StoredReport:
+    return StoredReport(r.id, r.account, r.day, r.created_at, r.problems, r.unrepaired, json.loads(r.report))
+
+
 class Bookkeeping:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -195,6 +199,37 @@ class Bookkeeping:
                 .returning(reconciliation_reports.c.id)
             ).scalar_one()
 
+    def update_report(
+        self, report_id: int, report: dict[str, Any], *, problems: int, unrepaired: int, at: datetime
+    ) -> None:
+        """Rewrite a report that a later run completed (a reconciliation resumed where quota stopped it)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(reconciliation_reports)
+                .where(reconciliation_reports.c.id == report_id)
+                .values(
+                    created_at=at,
+                    problems=problems,
+                    unrepaired=unrepaired,
+                    report=json.dumps(report, sort_keys=True, default=str),
+                )
+            )
+
+    def latest_reports(self, account: str, *, since: date) -> list[StoredReport]:
+        """The latest report of each day from `since` on, newest day first."""
+        c = reconciliation_reports.c
+        query = (
+            select(reconciliation_reports)
+            .where(c.account == account, c.day >= since)
+            .order_by(c.day.desc(), c.id.desc())
+        )
+        latest: dict[date, StoredReport] = {}
+        with self.engine.connect() as conn:
+            for r in conn.execute(query):
+                if r.day not in latest:
+                    latest[r.day] = _stored_report(r)
+        return list(latest.values())
+
     def reports(
         self, *, account: str | None = None, day: date | None = None, limit: int = 20
     ) -> list[StoredReport]:
@@ -205,12 +240,7 @@ class Bookkeeping:
         if day is not None:
             query = query.where(c.day == day)
         with self.engine.connect() as conn:
-            return [
-                StoredReport(
-                    r.id, r.account, r.day, r.created_at, r.problems, r.unrepaired, json.loads(r.report)
-                )
-                for r in conn.execute(query)
-            ]
+            return [_stored_report(r) for r in conn.execute(query)]
 
     # --- Account locks ----------------------------------------------------------------------------------
 

@@ -68,6 +68,23 @@ class OrderReads:
                 )
         return found
 
+    def creation_boundary(
+        self, account: str, after: datetime, before: datetime, rows: int
+    ) -> datetime | None:
+        """Where a stretch of creation time from `after` holds `rows` of the ledger's orders: the creation
+        time of the next one (None: fewer than that before `before`). The ledger knows nearly every
+        order, so a reconciliation cuts the day into pieces of about a page each with it."""
+        o = orders.c
+        query = (
+            select(o.created_time)
+            .where(o.account == account, o.created_time >= after, o.created_time < before)
+            .order_by(o.created_time)
+            .offset(rows)
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar()
+
     def iter_orders(
         self, account: str | None = None, *, shop_state: str | None = None, batch_size: int = 1000
     ) -> Iterator[LedgerOrder]:

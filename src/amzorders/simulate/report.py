@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import resource
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,6 +71,9 @@ class SimulationReport(Audit):
     end: str = ""
     grace_s: float = 0.0
     virtual_s: float = 0.0
+    # How much of the scenario's days the daily reconciliation compared (amzorders only): days with
+    # orders, of which listed in full, and orders created on them, of which compared.
+    reconciliation: dict[str, int] | None = None
 
     @property
     def latency_s(self) -> dict[str, float | None]:
@@ -119,6 +122,7 @@ class SimulationReport(Audit):
             "end": self.end,
             "grace_s": self.grace_s,
             "virtual_s": self.virtual_s,
+            "reconciliation": self.reconciliation,
         }
 
     def write(self, path: str | Path) -> None:
@@ -155,12 +159,23 @@ def render_summary(report: SimulationReport, console: Console) -> None:
             "latency p50/p95/p99/max",
             "n/a" if latency["max"] is None else " / ".join(_duration(latency[k]) for k in latency),
         ),
+        ("reconciled", reconciled(report.reconciliation)),
         ("wall time (CPU)", f"{report.wall_s:.2f} s ({report.cpu_s:.2f} s)"),
         ("peak RSS", f"{report.peak_rss_mb:.0f} MB"),
     ]
     for measure, value in rows:
         table.add_row(measure, value)
     console.print(table)
+
+
+def reconciled(coverage: Mapping[str, int] | None) -> str:
+    """'29 / 30 days in full, 98.2 % of orders': what the reconciliation compared (n/a: a strategy
+    without one)."""
+    if not coverage or not coverage["days"]:
+        return "n/a"
+    created = coverage["orders_created"]
+    share = f"{100 * coverage['orders_compared'] / created:.1f} %" if created else "n/a"
+    return f"{coverage['days_complete']} / {coverage['days']} days in full, {share} of orders"
 
 
 def _duration(seconds: float | None) -> str:

@@ -3,7 +3,8 @@
 Everything is in-process: the client talks to the marketplace through `SimTransport`, the importer writes
 a real ledger (a temporary SQLite file unless a URL is given) and a real shop. The product runs on its
 default schedule (incremental import then push every 5 minutes, pending watch hourly, recheck and
-doublecheck every 3 hours over a slice of their window, reconciliation daily at 06:00); the loop jumps the
+doublecheck every 3 hours over a slice of their window, reconciliation daily at 06:00, resumed hourly at
+:35 while it is short of quota); the loop jumps the
 clock from one due job to the next, and the quota governor's waits move the same clock. After the
 scenario's end plus a grace period, the shop is compared with the ground truth (`truth`) and a
 `SimulationReport` comes out.
@@ -18,7 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from amzorders.amazon.client import OrdersClient
 from amzorders.amazon.errors import AmazonError
 from amzorders.amazon.governor import MemoryBucketStore, QuotaGovernor
 from amzorders.clock import SimClock, format_instant
+from amzorders.ledger.bookkeeping import Bookkeeping
 from amzorders.ledger.db import open_ledger
 from amzorders.sim.scenario import Scenario, load_scenario
 from amzorders.sim.transport import BASE_URL, TOKEN_URL, SimTransport
@@ -56,6 +58,11 @@ class ProductSchedule:
     incremental: timedelta = timedelta(minutes=5)
     pending_watch: timedelta = timedelta(hours=1)
     reconcile_at: time = time(6, 0)
+    reconcile_resume: timedelta = timedelta(hours=1)  # a reconciliation stopped short goes on, at :35
+
+
+# The resumptions' minute past the hour, as `amzorders serve` schedules them (`app.scheduler`).
+RECONCILE_RESUME_OFFSET = timedelta(minutes=35)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +138,7 @@ def _simulate(scenario: Scenario, options: SimulationOptions, label: str, url: s
         audit = audit_shop(truth, inventory, recorder.created_at)
         # An order the shop was asked to create twice counts even if the shop kept only one.
         audit.duplicates = max(audit.duplicates, recorder.second_orders)
+        coverage = _reconciled(scenario, ledger) if options.strategy == "amzorders" else None
     finally:
         ledger.dispose()
     stats = marketplace.stats
@@ -153,7 +161,31 @@ def _simulate(scenario: Scenario, options: SimulationOptions, label: str, url: s
         end=format_instant(scenario.end),
         grace_s=options.grace.total_seconds(),
         virtual_s=(clock.now() - scenario.start).total_seconds(),
+        reconciliation=coverage,
     )
+
+
+def _reconciled(scenario: Scenario, ledger) -> dict[str, int]:
+    """What the reconciliation reports say they compared, per seller and day with orders: the latest
+    report of each day (a resumed one is rewritten in place), against the orders created that day."""
+    created: Counter[tuple[str, date]] = Counter(
+        (order.seller_id, order.created_at.date()) for order in scenario.orders
+    )
+    books = Bookkeeping(ledger)
+    latest = {
+        (seller.seller_id, stored.day): stored.report
+        for seller in scenario.sellers
+        for stored in books.latest_reports(seller.seller_id, since=scenario.start.date())
+    }
+    coverage = Counter(days=len(created), orders_created=sum(created.values()))
+    for key in created:
+        report = latest.get(key)
+        if report is None:
+            continue
+        coverage["orders_compared"] += report.get("amazon_orders", 0)
+        done = report.get("partial") is None and report.get("error") is None
+        coverage["days_complete"] += done
+    return {k: coverage[k] for k in ("days", "days_complete", "orders_created", "orders_compared")}
 
 
 # Young-generation threshold while the schedule runs (CPython's default: 700 allocations).
@@ -180,6 +212,8 @@ def _setup_frozen() -> Iterator[None]:
 
 
 def _count(tally: dict[str, Counter[str]], job: Job, result: object) -> None:
+    if result is None:  # nothing to resume: no run
+        return
     kind = job.name.split(":", 1)[0]
     outcome = getattr(result, "outcome", None)
     if outcome is None:  # a reconciliation report: did it leave something unrepaired?
@@ -246,6 +280,11 @@ def _amzorders_jobs(scenario, options, ledger, shop, clock, transport):
         ("recheck", Every(options.sync.catch_up_every), partial(engine.recheck, sliced=True)),
         ("doublecheck", Every(options.sync.catch_up_every), partial(engine.doublecheck, sliced=True)),
         ("reconcile", daily_at(plan.reconcile_at), reconcile_yesterday),
+        (
+            "reconcile-resume",
+            Every(plan.reconcile_resume, RECONCILE_RESUME_OFFSET),
+            engine.resume_reconciliation,
+        ),
     ]
     jobs = [
         Job(f"{kind}:{account.name}", trigger, _guarded(partial(method, account)), rank=rank)

@@ -49,6 +49,10 @@ LOCK_SCOPES = {
     "reconcile": "reconcile",
 }
 
+# How far back a reconciliation stopped short is still completed (yesterday's is started at 06:00; at a
+# volume where a day's listing takes more than a day of spare quota, the newer day goes first).
+RESUME_RECONCILIATION_DAYS = timedelta(days=3)
+
 
 def lock_key(account: str, scope: str) -> str:
     return f"{account}/{scope}"
@@ -126,23 +130,43 @@ class SyncEngine:
     ) -> ReconciliationReport:
         """Compare Amazon's orders created on `day` (default yesterday) with ledger and shop; repair.
         `spare_quota` (the scheduler's daily run): stop early rather than wait for quota the incremental
-        import needs; the report then says it is partial."""
+        import needs; the report then says it is partial, and `resume_reconciliation` completes it."""
         day = day or (self.clock.now() - timedelta(days=1)).date()
         settings = self._account(account)
         report = ReconciliationReport(account=settings.name, day=day, checked_at=self.clock.now())
+        return self._reconcile_into(settings, report, spare_quota=spare_quota)
+
+    def resume_reconciliation(self, account: AccountRef) -> ReconciliationReport | None:
+        """Go on with the newest of the last `RESUME_RECONCILIATION_DAYS` days whose reconciliation
+        stopped short (quota, or Amazon failing), from where it stopped, on spare quota, in the same
+        report. None when there is none: no run, no lock (the scheduler asks every hour)."""
+        settings = self._account(account)
+        now = self.clock.now()
+        since = (now - RESUME_RECONCILIATION_DAYS).date()
+        for stored in self.books.latest_reports(settings.name, since=since):
+            report = ReconciliationReport.resumed(stored.report, report_id=stored.id, at=now)
+            if report.resumable():
+                report.error = None
+                return self._reconcile_into(settings, report, spare_quota=True)
+        return None
+
+    def _reconcile_into(
+        self, settings: AccountSettings, report: ReconciliationReport, *, spare_quota: bool
+    ) -> ReconciliationReport:
+        """Run the reconciliation of `report`'s day from where it stands, then store it (a new report, or
+        the resumed one rewritten)."""
         summary = self._run(
-            "reconcile", settings, lambda ctx: reconcile(ctx, day, report, spare_quota=spare_quota)
+            "reconcile", settings, lambda ctx: reconcile(ctx, report.day, report, spare_quota=spare_quota)
         )
         if not summary.ok:
             report.error = summary.error or summary.outcome
-        report.report_id = self.books.save_report(
-            settings.name,
-            day,
-            report.as_dict(),
-            problems=len(report.discrepancies),
-            unrepaired=len(report.unrepaired),
-            at=self.clock.now(),
-        )
+        counts = {"problems": len(report.discrepancies), "unrepaired": len(report.unrepaired)}
+        if report.report_id is None:
+            report.report_id = self.books.save_report(
+                settings.name, report.day, report.as_dict(), **counts, at=self.clock.now()
+            )
+        else:
+            self.books.update_report(report.report_id, report.as_dict(), **counts, at=self.clock.now())
         return report
 
     def sync(self, account: AccountRef, *, mode: str = "incremental") -> list[RunSummary]:

@@ -4,21 +4,28 @@ Amazon is listed by creation day (every status), recorded through the normal pat
 compared with what the shop really holds. What the normal path can fix (a missing order, a status or
 a cancellation not propagated) is put back on the to-do list and pushed at once; what it cannot (an
 amount that differs, an order parked for a human) is reported as unrepaired.
+
+The scheduled run lists on spare quota only, and a day of a few thousand orders needs more pages than
+the quota spares at once: such a report says how far it listed (`listed_until`), and the scheduler's
+hourly `resume_reconciliation` goes on from there until the day is complete, in the same report.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from amzorders.amazon.constants import FulfillmentStatus
 from amzorders.amazon.models import Order, OrderParseError, parse_order
+from amzorders.clock import format_instant, parse_instant
 from amzorders.ledger.orders import Repair
 from amzorders.ledger.states import ParkReason, ShopState
 from amzorders.money import Money
 from amzorders.shops.port import ShopOrder, ShopOrderStatus
 from amzorders.sync.context import PassContext
+from amzorders.sync.cursor import PAGE_FILL, Window
 from amzorders.sync.paging import search_created
 from amzorders.sync.push import push
 from amzorders.sync.rules import Action, decide, next_shop_state
@@ -50,10 +57,17 @@ class ReconciliationReport:
     report_id: int | None = None
     error: str | None = None  # the comparison could not finish (Amazon unreachable...)
     partial: str | None = None  # why only part of the day was listed (quota kept for the incremental)
+    listed_until: datetime | None = None  # the day's orders created before this are listed and compared
+    carried: int = 0  # discrepancies found by the runs this one resumed (not stored: the list says it all)
 
     @property
     def unrepaired(self) -> list[Discrepancy]:
         return [d for d in self.discrepancies if not d.repaired]
+
+    @property
+    def unrepaired_found_now(self) -> list[Discrepancy]:
+        """Unrepaired and found by this run, not by the runs it resumed (alerts tell each problem once)."""
+        return [d for d in self.discrepancies[self.carried :] if not d.repaired]
 
     @property
     def ok(self) -> bool:
@@ -62,10 +76,40 @@ class ReconciliationReport:
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        del data["carried"]
         data["day"] = self.day.isoformat()
         data["checked_at"] = self.checked_at.isoformat()
+        data["listed_until"] = self.listed_until.isoformat() if self.listed_until else None
         data["unrepaired"] = len(self.unrepaired)
         return data
+
+    @classmethod
+    def resumed(cls, stored: Mapping[str, Any], *, report_id: int, at: datetime) -> ReconciliationReport:
+        """A stored report, to be completed by a later run at `at` (the error of the run that stopped
+        it is dropped: the new run's outcome replaces it)."""
+        listed_until = stored.get("listed_until")
+        discrepancies = [
+            Discrepancy(d["amazon_order_id"], d["kind"], d["detail"], d.get("repaired", False))
+            for d in stored.get("discrepancies", ())
+        ]
+        return cls(
+            account=stored["account"],
+            day=date.fromisoformat(stored["day"]),
+            checked_at=at,
+            amazon_orders=stored.get("amazon_orders", 0),
+            in_shop=stored.get("in_shop", 0),
+            discrepancies=discrepancies,
+            report_id=report_id,
+            partial=stored.get("partial"),
+            listed_until=parse_instant(listed_until) if listed_until else None,
+            carried=len(discrepancies),
+        )
+
+    def resumable(self) -> bool:
+        """Stopped before the end of its day (quota, or Amazon failing) with its progress kept."""
+        day_end = datetime.combine(self.day, time(0), tzinfo=UTC) + timedelta(days=1)
+        stopped = self.partial is not None or self.error is not None
+        return stopped and self.listed_until is not None and self.listed_until < day_end
 
 
 @dataclass(slots=True)
@@ -79,28 +123,81 @@ class _Seen:
 def reconcile(
     ctx: PassContext, day: date, report: ReconciliationReport, *, spare_quota: bool = False
 ) -> None:
-    start = datetime.combine(day, time(0), tzinfo=UTC)
-    end = min(start + timedelta(days=1), ctx.clock.now() - ctx.settings.visibility_delay)
-    seen: dict[str, _Seen] = {}
+    """List Amazon's orders created on `day` from where `report` stands (`listed_until`), compare, repair.
 
-    def collect(raw_orders: list[dict]) -> None:
+    An explicit run lists the rest of the day at once and waits for quota as long as it takes. On spare
+    quota (the scheduler's runs) the day is listed in pieces of about a page each, cut where the ledger's
+    own orders say a page ends, and each piece is compared as soon as it is complete; a run that would
+    wait for quota stops between pages, and `listed_until` keeps where the next run goes on
+    (`SyncEngine.resume_reconciliation`). Orders of a piece left half-listed are recorded through the
+    normal path but compared only when their piece is listed again, so that no order counts twice."""
+    day_start = datetime.combine(day, time(0), tzinfo=UTC)
+    end = min(day_start + timedelta(days=1), ctx.clock.now() - ctx.settings.visibility_delay)
+    start = max(report.listed_until or day_start, day_start)
+    report.listed_until = start  # kept if the run stops: the next one goes on from here
+    ctx.summary.window = (start, end)
+    max_wait_s = ctx.settings.spare_quota_max_wait_s if spare_quota else None
+    previous: set[str] = set()  # the last piece's orders: a bound Amazon treats as inclusive lists them twice
+    for piece in _pieces(ctx, start, end, cut=spare_quota):
+        listed = _Listed(skip=previous)
+        complete = search_created(ctx, piece.after, piece.before, on_page=listed.add, max_wait_s=max_wait_s)
+        if not complete:
+            report.partial = (
+                f"listed up to {format_instant(report.listed_until)} "
+                f"({report.amazon_orders} order(s)): searchOrders quota kept for the incremental import; "
+                "the rest is listed on spare quota later"
+            )
+            return
+        _compare_listed(ctx, listed, report)
+        report.listed_until, previous = piece.before, set(listed.seen)
+    report.listed_until = max(report.listed_until, end)
+    report.partial = None
+
+
+@dataclass(slots=True)
+class _Listed:
+    """The orders one piece of the day listed (parsed for the comparison; unreadable ones reported)."""
+
+    skip: set[str] = field(default_factory=set)
+    seen: dict[str, _Seen] = field(default_factory=dict)
+    unreadable: list[Discrepancy] = field(default_factory=list)
+
+    def add(self, raw_orders: list[dict]) -> None:
         for raw in raw_orders:
             try:
                 order: Order = parse_order(raw)
             except OrderParseError as exc:
-                report.discrepancies.append(Discrepancy(exc.order_id or "?", UNREADABLE, str(exc)))
+                self.unreadable.append(Discrepancy(exc.order_id or "?", UNREADABLE, str(exc)))
                 continue
-            seen[order.order_id] = _Seen(
-                order.order_id, order.fulfillment_status, order.fulfilled_by, order.grand_total
-            )
+            if order.order_id not in self.skip:
+                self.seen[order.order_id] = _Seen(
+                    order.order_id, order.fulfillment_status, order.fulfilled_by, order.grand_total
+                )
 
-    max_wait_s = ctx.settings.spare_quota_max_wait_s if spare_quota else None
-    if not search_created(ctx, start, end, on_page=collect, max_wait_s=max_wait_s):
-        report.partial = (
-            f"only {len(seen)} order(s) listed: searchOrders quota kept for the incremental import"
-        )
-    ctx.summary.window = (start, end)
-    report.amazon_orders = len(seen) + sum(1 for d in report.discrepancies if d.kind == UNREADABLE)
+
+def _pieces(ctx: PassContext, start: datetime, end: datetime, *, cut: bool) -> Iterator[Window]:
+    """[start, end) whole, or (`cut`) in pieces holding about a page of the ledger's orders each: a run
+    stopped by quota then loses at most the piece it was in, instead of the whole day's listing."""
+    if not cut:
+        yield Window(start, end)
+        return
+    rows = int(PAGE_FILL * ctx.settings.max_results_per_page)
+    after = start
+    while after < end:
+        boundary = ctx.orders.creation_boundary(ctx.account.name, after, end, rows)
+        before = end if boundary is None else max(boundary, after + _SHORTEST_PIECE)
+        yield Window(after, before)
+        after = before
+
+
+_SHORTEST_PIECE = timedelta(seconds=1)  # more than a page created in one second: it pages through them
+
+
+def _compare_listed(ctx: PassContext, listed: _Listed, report: ReconciliationReport) -> None:
+    """Compare one listed piece with the ledger and the shop, repair what the normal path can."""
+    seen = listed.seen
+    report.discrepancies.extend(listed.unreadable)
+    report.amazon_orders += len(seen) + len(listed.unreadable)
     ledger = ctx.orders.by_amazon_ids(ctx.account.name, list(seen))
     repairs: list[Repair] = []
     found: list[tuple[Discrepancy, int]] = []
