@@ -8,11 +8,13 @@ late-indexed updates the first time and lets the sweep skip what it read (`passe
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import datetime
 from datetime import timedelta as td
 from itertools import pairwise
 
 from amzorders.clock import parse_instant
+from amzorders.sync.passes import EDGE_RATE_SHARE, reading_twice_affordable
 from amzorders.sync.settings import SyncSettings
 from sync.conftest import MARKETPLACE, START, ScenarioBuilder
 
@@ -241,3 +243,25 @@ def test_under_quota_pressure_a_window_reads_the_merchants_new_orders_first(make
     for order_id, at in importable.items():
         delays[channel[order_id]].append((created[order_id] - at).total_seconds())
     assert sum(delays["merchant"]) < 0.8 * sum(delays["fba"])
+
+
+def test_reading_the_edge_twice_must_fit_in_the_accounts_share_of_the_sellers_bucket(make_world):
+    """Two accounts of one seller (two marketplaces configured apart) draw on the same searchOrders
+    bucket, each knowing only its own pace: each may count on half the rate, not on all of it."""
+    rate = 0.0056
+    one_account_pace = td(seconds=2 / (EDGE_RATE_SHARE * rate) * 1.5)  # 2/3 of the whole share
+    assert reading_twice_affordable(one_account_pace, rate)
+    assert not reading_twice_affordable(one_account_pace, rate, sharing=2)
+    assert reading_twice_affordable(None, rate, sharing=2)  # nothing learnt yet
+
+    world = make_world(ScenarioBuilder(days=1).build())
+    other = replace(world.account, name="second", marketplace_ids=("A1PA6795UKMFR9",))
+    elsewhere = replace(world.account, name="third", seller_id="A2OTHERSELLER")
+    engine = world.new_engine()
+    engine.accounts.update({a.name: a for a in (other, elsewhere)})
+    sharing = {}
+    for account in (world.account, other, elsewhere):
+        engine._run(
+            "incremental", account, lambda ctx: sharing.update({ctx.account.name: ctx.accounts_on_bucket})
+        )
+    assert sharing == {"main": 2, "second": 2, "third": 1}

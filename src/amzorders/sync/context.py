@@ -49,6 +49,7 @@ class PassContext:
     # The push, for the incremental import to run while it waits long for quota (`before_waiting`).
     while_waiting: Callable[[], RunSummary] | None = None
     published: int = 0  # shop orders created, updated or cancelled by those pushes
+    accounts_on_bucket: int = 1  # configured accounts sharing this seller's quota buckets (this one too)
 
     def restore(self, state: SyncState) -> None:
         """Start from what the ledger remembers where this process has not learnt better itself (a cron

@@ -269,6 +269,7 @@ class SyncEngine:
             summary=summary,
             density=self._density[settings.name],
             sweep_density=self._density[f"{settings.name}/late-sweep"],
+            accounts_on_bucket=sum(a.seller_id == settings.seller_id for a in self.accounts.values()),
             while_waiting=while_waiting,
         )
         try:

@@ -121,10 +121,18 @@ def _edge_affordable(ctx: PassContext) -> bool:
     """Can the searchOrders rate pay for every update read twice (the import at the edge, then the
     sweep) at the pace of recent windows, with a share left for the other passes?"""
     page = ctx.density.span_for(PAGE_FILL * ctx.settings.max_results_per_page)  # one call's worth
-    if page is None:
+    rate = ctx.governor.rate(ctx.account.seller_id, SEARCH_ORDERS)
+    return reading_twice_affordable(page, rate, sharing=ctx.accounts_on_bucket)
+
+
+def reading_twice_affordable(call_span: timedelta | None, rate: float, *, sharing: int = 1) -> bool:
+    """Two calls per `call_span` of updates (None: nothing learnt yet, so yes) within `EDGE_RATE_SHARE`
+    of the bucket's `rate`, split evenly between the `sharing` accounts on that seller's bucket (each
+    knows only its own pace: several marketplaces of one seller configured as separate accounts would
+    otherwise each count on the whole rate)."""
+    if call_span is None:
         return True
-    calls_per_s = 2 / page.total_seconds()
-    return calls_per_s <= EDGE_RATE_SHARE * ctx.governor.rate(ctx.account.seller_id, SEARCH_ORDERS)
+    return 2 / call_span.total_seconds() <= EDGE_RATE_SHARE * rate / max(1, sharing)
 
 
 EDGE_RATE_SHARE = 0.8  # the rest is for the other searchOrders passes (catch-ups, reconciliation)
