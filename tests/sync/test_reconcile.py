@@ -137,3 +137,23 @@ def test_a_reconciliation_short_of_quota_goes_on_hourly_until_its_day_is_complet
 def _reconcile_runs(world) -> int:
     with world.ledger.connect() as conn:
         return conn.execute(select(func.count()).select_from(runs).where(runs.c.kind == "reconcile")).scalar()
+
+
+def test_a_reconciliation_amazon_failed_is_resumed_once_amazon_answers_again(make_world):
+    b = ScenarioBuilder(days=2)
+    for n in range(200):
+        b.order("MERCHANT", [(n * 7 * M, "PENDING"), (n * 7 * M + 5 * M, "UNSHIPPED")])
+    b.fault(30 * H, 33 * H, operations=("searchOrders",))  # 06:00-09:00 the next day: searchOrders 503
+    world = make_world(b.build())
+    world.run(30 * H)
+
+    failed = world.engine.reconcile(world.account, DAY, spare_quota=True)
+    assert failed.error is not None and failed.amazon_orders == 0
+
+    hours, last = 33, None
+    while (resumed := world.engine.resume_reconciliation(world.account)) is not None:
+        assert resumed.report_id == failed.report_id
+        hours, last = hours + 1, resumed
+        world.run(hours * H)  # after the fault the import catches up first: quota may be short a while
+        assert hours < 45, "the reconciliation never completed"
+    assert last is not None and last.error is None and last.partial is None and last.amazon_orders == 200

@@ -85,8 +85,8 @@ class ReconciliationReport:
 
     @classmethod
     def resumed(cls, stored: Mapping[str, Any], *, report_id: int, at: datetime) -> ReconciliationReport:
-        """A stored report, to be completed by a later run at `at` (the error of the run that stopped
-        it is dropped: the new run's outcome replaces it)."""
+        """A stored report, to be completed by a later run at `at` (which clears the error of the run
+        that stopped it, if any, before it starts: its own outcome replaces it)."""
         listed_until = stored.get("listed_until")
         discrepancies = [
             Discrepancy(d["amazon_order_id"], d["kind"], d["detail"], d.get("repaired", False))
@@ -100,6 +100,7 @@ class ReconciliationReport:
             in_shop=stored.get("in_shop", 0),
             discrepancies=discrepancies,
             report_id=report_id,
+            error=stored.get("error"),
             partial=stored.get("partial"),
             listed_until=parse_instant(listed_until) if listed_until else None,
             carried=len(discrepancies),
