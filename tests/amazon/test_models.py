@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from amzorders.amazon.models import OrderParseError, parse_order
+from amzorders.amazon.models import OrderParseError, OrderSummary, parse_order, parse_order_summary
 from amzorders.money import Money
 
 MODEL = Path(__file__).resolve().parents[3] / "shared" / "sp-api-models" / "orders_2026-01-01.json"
@@ -173,6 +173,10 @@ def test_every_sandbox_order_of_the_official_model_parses(example):
     assert order.order_id == example["orderId"]
     assert order.grand_total == Money.from_amazon(example["proceeds"]["grandTotal"])
     assert [i.order_item_id for i in order.items] == [i["orderItemId"] for i in example["orderItems"]]
+    # the reconciliation's summary reads the same fields the same way
+    assert parse_order_summary(example) == OrderSummary(
+        order.order_id, order.fulfillment_status, order.fulfilled_by, order.grand_total
+    )
 
 
 def _broken(change) -> dict:
@@ -226,3 +230,14 @@ def test_bad_orders_raise_order_parse_error_naming_order_and_field(name):
     assert caught.value.order_id == order_id
     assert field in caught.value.field, caught.value.field
     assert "\n" not in str(caught.value)
+
+
+SUMMARY_BAD = ("not an object", "no orderId", "float amount", "fulfillment not object")
+
+
+@pytest.mark.parametrize("name", SUMMARY_BAD)
+def test_the_summary_refuses_what_it_reads_as_the_full_parse_does(name):
+    data, order_id, field = BAD[name]
+    with pytest.raises(OrderParseError) as caught:
+        parse_order_summary(data)
+    assert caught.value.order_id == order_id and field in caught.value.field

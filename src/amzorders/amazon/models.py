@@ -115,17 +115,44 @@ class Order:
         return parse_order(data)
 
 
-def parse_order(data: Mapping[str, Any]) -> Order:
-    """Parse one v2026-01-01 `Order` object; raise `OrderParseError` naming the order and field."""
+@dataclass(frozen=True, slots=True)
+class OrderSummary:
+    """What a comparison with the shop needs of an order (reconciliation)."""
+
+    order_id: str
+    fulfillment_status: str
+    fulfilled_by: str | None
+    grand_total: Money | None
+
+
+def parse_order_summary(data: Mapping[str, Any]) -> OrderSummary:
+    """The status, fulfilment channel and total of one `Order` object, read as `parse_order` reads them
+    but without the items and addresses (a reconciliation reads every order of a day; the normal path
+    that records them parses and parks what is unreadable). Raises `OrderParseError` likewise."""
+    order_id, reader, fulfillment, proceeds = _head(data)
+    return OrderSummary(
+        order_id=order_id,
+        fulfillment_status=fulfillment.get("fulfillmentStatus") or FulfillmentStatus.PENDING,
+        fulfilled_by=fulfillment.get("fulfilledBy"),
+        grand_total=reader.money(proceeds.get("grandTotal"), "proceeds.grandTotal"),
+    )
+
+
+def _head(data: Mapping[str, Any]) -> tuple[str, _Reader, Mapping[str, Any], Mapping[str, Any]]:
+    """The order id, a reader for its fields, its fulfillment and its proceeds."""
     if not isinstance(data, Mapping):
         raise OrderParseError(None, "order", f"must be an object, got {type(data).__name__}")
     order_id = data.get("orderId")
     if not isinstance(order_id, str) or not order_id:
         raise OrderParseError(None, "orderId", "is missing or empty")
     reader = _Reader(order_id)
+    return order_id, reader, reader.mapping(data, "fulfillment") or {}, reader.mapping(data, "proceeds") or {}
+
+
+def parse_order(data: Mapping[str, Any]) -> Order:
+    """Parse one v2026-01-01 `Order` object; raise `OrderParseError` naming the order and field."""
+    order_id, reader, fulfillment, proceeds = _head(data)
     channel = reader.mapping(data, "salesChannel", required=True)
-    fulfillment = reader.mapping(data, "fulfillment") or {}
-    proceeds = reader.mapping(data, "proceeds") or {}
     raw_items = data.get("orderItems")
     if not isinstance(raw_items, list):
         raise OrderParseError(order_id, "orderItems", "is missing or not a list")

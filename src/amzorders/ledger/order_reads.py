@@ -45,6 +45,16 @@ class LedgerOrder:
         return jsoncodec.loads(self.snapshot)
 
 
+@dataclass(frozen=True, slots=True)
+class ShopStanding:
+    id: int
+    shop_state: str
+    shop_status: str | None
+    shop_reference: str | None
+    park_reason: str | None
+    last_error: str | None
+
+
 class OrderReads:
     engine: Engine
 
@@ -55,17 +65,19 @@ class OrderReads:
             ).first()
         return LedgerOrder(**row._mapping) if row else None
 
-    def by_amazon_ids(self, account: str, amazon_order_ids: Sequence[str]) -> dict[str, LedgerOrder]:
-        found: dict[str, LedgerOrder] = {}
+    def shop_standing(self, account: str, amazon_order_ids: Sequence[str]) -> dict[str, ShopStanding]:
+        """Where these orders stand with the shop, by Amazon id (what a reconciliation compares): only
+        the columns it needs, as it reads every order of a day."""
+        o = orders.c
+        standing = (o.id, o.shop_state, o.shop_status, o.shop_reference, o.park_reason, o.last_error)
+        found: dict[str, ShopStanding] = {}
         ids = list(amazon_order_ids)
         with self.engine.connect() as conn:
             for start in range(0, len(ids), 500):
-                query = select(orders).where(
-                    orders.c.account == account, orders.c.amazon_order_id.in_(ids[start : start + 500])
+                query = select(o.amazon_order_id, *standing).where(
+                    o.account == account, o.amazon_order_id.in_(ids[start : start + 500])
                 )
-                found.update(
-                    {row.amazon_order_id: LedgerOrder(**row._mapping) for row in conn.execute(query)}
-                )
+                found.update({row[0]: ShopStanding(*row[1:]) for row in conn.execute(query)})
         return found
 
     def creation_boundary(
