@@ -233,7 +233,9 @@ class Benchmark:
             " simulation (report's `wall_s`) and the whole process (interpreter start included); peak RSS is"
             " the process's own high-water mark (`VmHWM`). *Other losses*: cancellations not propagated,"
             " amount mismatches, orders created though never importable. *calls / imported order*:"
-            " searchOrders + getOrder.",
+            " searchOrders + getOrder. *reconciled*: days whose reconciliation (daily at 06:00 on spare"
+            " quota, resumed hourly) listed the whole day, and the share of the scenario's orders it"
+            " compared with the shop.",
             "",
             results_table(self._ordered(), self.injected),
             "",

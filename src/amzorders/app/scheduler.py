@@ -25,15 +25,13 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from amzorders.app.config import ScheduleConfig
+from amzorders.sync.engine import RESUME_RECONCILIATION_MINUTE
 from amzorders.sync.settings import SyncSettings
 
 log = logging.getLogger(__name__)
 
 IMPORT, PENDING, RECHECK, DOUBLECHECK, RECONCILE = "import", "pending", "recheck", "doublecheck", "reconcile"
 RESUME_RECONCILE = "resume_reconcile"  # hourly: a reconciliation that stopped short of quota goes on
-# Past the hour, away from the catch-ups (:20, :50) and the daily reconciliation (on the hour), which
-# would have just taken the spare quota.
-RESUME_RECONCILE_MINUTE = 35
 PURGE_PII = "purge_pii"  # one job for the deployment (account "*"): buyer data past the retention
 
 
@@ -74,7 +72,7 @@ def plan(schedule: ScheduleConfig, accounts: Sequence[str]) -> list[PlannedJob]:
                 f"{RESUME_RECONCILE}:{account}",
                 RESUME_RECONCILE,
                 account,
-                CronTrigger(minute=RESUME_RECONCILE_MINUTE, timezone=zone),
+                CronTrigger(minute=RESUME_RECONCILIATION_MINUTE, timezone=zone),
             ),
         ]
     at = schedule.time_of("purge_pii_at")

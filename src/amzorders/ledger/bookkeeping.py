@@ -58,6 +58,10 @@ class StoredReport:
     report: dict[str, Any]
 
 
+def _report_json(report: dict[str, Any]) -> str:
+    return json.dumps(report, sort_keys=True, default=str)
+
+
 def _stored_report(r: Any) -> StoredReport:
     return StoredReport(r.id, r.account, r.day, r.created_at, r.problems, r.unrepaired, json.loads(r.report))
 
@@ -194,7 +198,7 @@ class Bookkeeping:
                     created_at=at,
                     problems=problems,
                     unrepaired=unrepaired,
-                    report=json.dumps(report, sort_keys=True, default=str),
+                    report=_report_json(report),
                 )
                 .returning(reconciliation_reports.c.id)
             ).scalar_one()
@@ -211,7 +215,7 @@ class Bookkeeping:
                     created_at=at,
                     problems=problems,
                     unrepaired=unrepaired,
-                    report=json.dumps(report, sort_keys=True, default=str),
+                    report=_report_json(report),
                 )
             )
 

@@ -3,11 +3,10 @@
 Everything is in-process: the client talks to the marketplace through `SimTransport`, the importer writes
 a real ledger (a temporary SQLite file unless a URL is given) and a real shop. The product runs on its
 default schedule (incremental import then push every 5 minutes, pending watch hourly, recheck and
-doublecheck every 3 hours over a slice of their window, reconciliation daily at 06:00, resumed hourly at
-:35 while it is short of quota); the loop jumps the
-clock from one due job to the next, and the quota governor's waits move the same clock. After the
-scenario's end plus a grace period, the shop is compared with the ground truth (`truth`) and a
-`SimulationReport` comes out.
+doublecheck every 3 hours over a slice of their window, reconciliation daily at 06:00, resumed hourly
+while it is short of quota); the loop jumps the clock from one due job to the next, and the quota
+governor's waits move the same clock. After the scenario's end plus a grace period, the shop is compared
+with the ground truth (`truth`) and a `SimulationReport` comes out.
 """
 
 from __future__ import annotations
@@ -58,11 +57,7 @@ class ProductSchedule:
     incremental: timedelta = timedelta(minutes=5)
     pending_watch: timedelta = timedelta(hours=1)
     reconcile_at: time = time(6, 0)
-    reconcile_resume: timedelta = timedelta(hours=1)  # a reconciliation stopped short goes on, at :35
-
-
-# The resumptions' minute past the hour, as `amzorders serve` schedules them (`app.scheduler`).
-RECONCILE_RESUME_OFFSET = timedelta(minutes=35)
+    reconcile_resume: timedelta = timedelta(hours=1)  # a reconciliation stopped short goes on
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,7 +239,7 @@ class _Failed:
 
 
 def _amzorders_jobs(scenario, options, ledger, shop, clock, transport):
-    from amzorders.sync.engine import SyncEngine
+    from amzorders.sync.engine import RESUME_RECONCILIATION_MINUTE, SyncEngine
 
     governor = QuotaGovernor(MemoryBucketStore(), clock)
     accounts = [
@@ -282,7 +277,7 @@ def _amzorders_jobs(scenario, options, ledger, shop, clock, transport):
         ("reconcile", daily_at(plan.reconcile_at), reconcile_yesterday),
         (
             "reconcile-resume",
-            Every(plan.reconcile_resume, RECONCILE_RESUME_OFFSET),
+            Every(plan.reconcile_resume, timedelta(minutes=RESUME_RECONCILIATION_MINUTE)),
             engine.resume_reconciliation,
         ),
     ]

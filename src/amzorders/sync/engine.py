@@ -52,6 +52,10 @@ LOCK_SCOPES = {
 # How far back a reconciliation stopped short is still completed (yesterday's is started at 06:00; at a
 # volume where a day's listing takes more than a day of spare quota, the newer day goes first).
 RESUME_RECONCILIATION_DAYS = timedelta(days=3)
+# When the hourly resumption runs (`amzorders serve` and the simulations): past the hour, away from the
+# catch-ups (:20, :50) and the daily reconciliation (on the hour), which would have just taken the spare
+# quota.
+RESUME_RECONCILIATION_MINUTE = 35
 
 
 def lock_key(account: str, scope: str) -> str:
