@@ -160,7 +160,7 @@ class SyncEngine:
         """Run the reconciliation of `report`'s day from where it stands, then store it (a new report, or
         the resumed one rewritten)."""
         summary = self._run(
-            "reconcile", settings, lambda ctx: reconcile(ctx, report.day, report, spare_quota=spare_quota)
+            "reconcile", settings, lambda ctx: reconcile(ctx, report, spare_quota=spare_quota)
         )
         if not summary.ok:
             report.error = summary.error or summary.outcome

@@ -105,17 +105,21 @@ class ReconciliationReport:
             carried=len(discrepancies),
         )
 
+    @property
+    def day_bounds(self) -> tuple[datetime, datetime]:
+        """The day's first instant and the next day's (UTC)."""
+        start = datetime.combine(self.day, time(0), tzinfo=UTC)
+        return start, start + timedelta(days=1)
+
     def resumable(self) -> bool:
         """Stopped before the end of its day (quota, or Amazon failing) with its progress kept."""
-        day_end = datetime.combine(self.day, time(0), tzinfo=UTC) + timedelta(days=1)
         stopped = self.partial is not None or self.error is not None
-        return stopped and self.listed_until is not None and self.listed_until < day_end
+        return stopped and self.listed_until is not None and self.listed_until < self.day_bounds[1]
 
 
-def reconcile(
-    ctx: PassContext, day: date, report: ReconciliationReport, *, spare_quota: bool = False
-) -> None:
-    """List Amazon's orders created on `day` from where `report` stands (`listed_until`), compare, repair.
+def reconcile(ctx: PassContext, report: ReconciliationReport, *, spare_quota: bool = False) -> None:
+    """List Amazon's orders created on the report's day from where it stands (`listed_until`), compare,
+    repair.
 
     An explicit run lists the rest of the day at once and waits for quota as long as it takes. On spare
     quota (the scheduler's runs) the day is listed in pieces of about a page each, cut where the ledger's
@@ -123,8 +127,8 @@ def reconcile(
     wait for quota stops between pages, and `listed_until` keeps where the next run goes on
     (`SyncEngine.resume_reconciliation`). Orders of a piece left half-listed are recorded through the
     normal path but compared only when their piece is listed again, so that no order counts twice."""
-    day_start = datetime.combine(day, time(0), tzinfo=UTC)
-    end = min(day_start + timedelta(days=1), ctx.clock.now() - ctx.settings.visibility_delay)
+    day_start, day_end = report.day_bounds
+    end = min(day_end, ctx.clock.now() - ctx.settings.visibility_delay)
     start = max(report.listed_until or day_start, day_start)
     report.listed_until = start  # kept if the run stops: the next one goes on from here
     ctx.summary.window = (start, end)
