@@ -72,6 +72,9 @@ def test_import_twice_then_catch_ups_and_reconcile(config_path):
     assert f"agree ({checked['amazon_orders']} Amazon orders)." in reconciled.stdout
     assert checked["amazon_orders"] > 0
     assert store_rows(config_path) == (total, distinct)
+    # the day is the shop's (schedule.timezone)
+    tokyo = cli(config_path, "reconcile", "--json", env={"AMZORDERS_SCHEDULE__TIMEZONE": "Asia/Tokyo"})
+    assert json.loads(tokyo.stdout)["accounts"]["eu"]["timezone"] == "Asia/Tokyo"
 
     status = json.loads(cli(config_path, "status", "--json").stdout)["accounts"][0]
     assert status["name"] == "eu" and status["imported"] == total

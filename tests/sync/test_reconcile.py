@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 
 from amzorders.amazon.constants import SEARCH_ORDERS
 from amzorders.ledger.schema import runs, store_orders
+from amzorders.sync.settings import SyncSettings
 from sync.conftest import SELLER, ScenarioBuilder
 
 H, M, S = td(hours=1), td(minutes=1), td(seconds=1)
@@ -157,3 +158,65 @@ def test_a_reconciliation_amazon_failed_is_resumed_once_amazon_answers_again(mak
         world.run(hours * H)  # after the fault the import catches up first: quota may be short a while
         assert hours < 45, "the reconciliation never completed"
     assert last is not None and last.error is None and last.partial is None and last.amazon_orders == 200
+
+
+def test_a_reconciliation_covers_the_shops_day_not_the_utc_day(make_world):
+    """A Tokyo shop's 3 November runs from 2 November 15:00 to 3 November 15:00 UTC: the merchant and
+    Seller Central count it so, and the scheduler asks for it at 06:00 Tokyo (21:00 UTC), when the UTC
+    day of the same date still has three hours to go."""
+    b = ScenarioBuilder(days=3)
+    early = b.order("MERCHANT", [(16 * H, "PENDING"), (16 * H + 5 * M, "UNSHIPPED")])  # 01:00 JST
+    late = b.order("MERCHANT", [(38 * H + 30 * M, "PENDING"), (38 * H + 35 * M, "UNSHIPPED")])  # 23:30
+    b.order("MERCHANT", [(40 * H, "PENDING"), (40 * H + 5 * M, "UNSHIPPED")])  # the 4th, 01:00 JST
+    b.order("MERCHANT", [(10 * H, "PENDING"), (10 * H + 5 * M, "UNSHIPPED")])  # the 2nd, 19:00 JST
+    world = make_world(b.build(), settings=SyncSettings(day_timezone="Asia/Tokyo"))
+    world.run(45 * H)  # 3 November 21:00 UTC: 4 November 06:00 in Tokyo
+    assert world.store.delete_order(world.store.find_by_amazon_id(late).reference)
+
+    report = world.engine.reconcile(world.account)  # yesterday, Tokyo time
+
+    tokyo_day = date(2026, 11, 3)
+    assert report.day == tokyo_day and report.timezone == "Asia/Tokyo"
+    assert report.day_bounds == (datetime(2026, 11, 2, 15, tzinfo=UTC), datetime(2026, 11, 3, 15, tzinfo=UTC))
+    assert report.amazon_orders == 2 and report.ok and report.partial is None
+    assert [(d.amazon_order_id, d.kind, d.repaired) for d in report.discrepancies] == [
+        (late, "missing_in_shop", True)
+    ]
+    assert world.shop_status(early) == "to_ship" and world.shop_status(late) == "to_ship"
+    (stored,) = world.engine.books.reports(account="main", day=tokyo_day)
+    assert stored.report["timezone"] == "Asia/Tokyo"
+    assert world.engine.resume_reconciliation(world.account) is None  # the day is complete
+
+
+def test_a_day_reconciled_before_it_ends_is_completed_once_it_has(make_world):
+    b = ScenarioBuilder(days=3)
+    morning = b.order("MERCHANT", [(1 * H, "PENDING"), (1 * H + 5 * M, "UNSHIPPED")])
+    evening = b.order("MERCHANT", [(20 * H, "PENDING"), (20 * H + 5 * M, "UNSHIPPED")])
+    world = make_world(b.build())
+    world.run(12 * H)
+
+    today = world.engine.reconcile(world.account, DAY)  # 2 November, 12:00: half of it has happened
+
+    assert today.amazon_orders == 1 and today.listed_until == datetime(2026, 11, 2, 11, 58, tzinfo=UTC)
+    assert "the day was not over" in today.partial and today.resumable()
+    world.run(25 * H)
+    assert world.store.delete_order(world.store.find_by_amazon_id(morning).reference)
+    resumed = world.engine.resume_reconciliation(world.account)
+    assert resumed is not None and resumed.report_id == today.report_id
+    assert resumed.partial is None and resumed.amazon_orders == 2
+    # the morning's order was compared by the first run only: deleted since, the next day's report sees it
+    assert resumed.discrepancies == [] and world.shop_status(evening) == "to_ship"
+    assert world.engine.resume_reconciliation(world.account) is None
+
+
+def test_local_day_bounds_follow_the_clock_change():
+    from amzorders.sync.reconcile import local_day_bounds
+
+    assert local_day_bounds(date(2026, 10, 25), "Europe/Paris") == (
+        datetime(2026, 10, 24, 22, tzinfo=UTC),
+        datetime(2026, 10, 25, 23, tzinfo=UTC),  # 25 hours: the clocks went back
+    )
+    assert local_day_bounds(date(2026, 11, 2), "UTC") == (
+        datetime(2026, 11, 2, tzinfo=UTC),
+        datetime(2026, 11, 3, tzinfo=UTC),
+    )

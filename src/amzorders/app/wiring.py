@@ -71,7 +71,7 @@ class Runtime:
         self.ledger.dispose()
 
 
-def sync_settings(sync: SyncConfig) -> SyncSettings:
+def sync_settings(sync: SyncConfig, *, day_timezone: str = "UTC") -> SyncSettings:
     from datetime import timedelta
 
     return SyncSettings(
@@ -87,6 +87,7 @@ def sync_settings(sync: SyncConfig) -> SyncSettings:
         ),
         fba_import_at_unshipped=sync.fba_import_at_unshipped,
         pii_retention_days=sync.pii_retention_days,
+        day_timezone=day_timezone,
     )
 
 
@@ -182,7 +183,7 @@ def build_runtime(
         for a in config.accounts
     }
     shops = {name: build_shop(config, name, ledger, clock) for name in config.shops}
-    settings = sync_settings(config.sync)
+    settings = sync_settings(config.sync, day_timezone=config.schedule.timezone)
     engines = {}
     for shop_name, shop in shops.items():
         members = [accounts[a.name] for a in config.accounts if a.shop == shop_name]

@@ -265,7 +265,7 @@ def _amzorders_jobs(scenario, options, ledger, shop, clock, transport):
     plan = options.schedule
 
     def reconcile_yesterday(account: AccountSettings) -> object:
-        return engine.reconcile(account, (clock.now() - timedelta(days=1)).date(), spare_quota=True)
+        return engine.reconcile(account, spare_quota=True)  # the engine's default day: yesterday
 
     # In this order when due at the same instant: the push follows the import it publishes.
     passes = [

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from functools import partial
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import Engine
@@ -132,12 +133,14 @@ class SyncEngine:
     def reconcile(
         self, account: AccountRef, day: date | None = None, *, spare_quota: bool = False
     ) -> ReconciliationReport:
-        """Compare Amazon's orders created on `day` (default yesterday) with ledger and shop; repair.
-        `spare_quota` (the scheduler's daily run): stop early rather than wait for quota the incremental
-        import needs; the report then says it is partial, and `resume_reconciliation` completes it."""
-        day = day or (self.clock.now() - timedelta(days=1)).date()
+        """Compare Amazon's orders created on `day` (a day of the shop's time zone, default yesterday)
+        with ledger and shop; repair. `spare_quota` (the scheduler's daily run): stop early rather than
+        wait for quota the incremental import needs; the report then says it is partial, and
+        `resume_reconciliation` completes it."""
+        now, zone = self.clock.now(), self.settings.day_timezone
+        day = day or (now.astimezone(ZoneInfo(zone)) - timedelta(days=1)).date()
         settings = self._account(account)
-        report = ReconciliationReport(account=settings.name, day=day, checked_at=self.clock.now())
+        report = ReconciliationReport(account=settings.name, day=day, checked_at=now, timezone=zone)
         return self._reconcile_into(settings, report, spare_quota=spare_quota)
 
     def resume_reconciliation(self, account: AccountRef) -> ReconciliationReport | None:

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from amzorders.amazon.constants import FulfillmentStatus
 from amzorders.amazon.models import OrderParseError, OrderSummary, parse_order_summary
@@ -57,6 +58,7 @@ class ReconciliationReport:
     error: str | None = None  # the comparison could not finish (Amazon unreachable...)
     partial: str | None = None  # why only part of the day was listed (quota kept for the incremental)
     listed_until: datetime | None = None  # the day's orders created before this are listed and compared
+    timezone: str = "UTC"  # whose day: the shop's (`SyncSettings.day_timezone`)
     carried: int = 0  # discrepancies found by the runs this one resumed (not stored: the list says it all)
 
     @property
@@ -102,19 +104,29 @@ class ReconciliationReport:
             error=stored.get("error"),
             partial=stored.get("partial"),
             listed_until=parse_instant(listed_until) if listed_until else None,
+            timezone=stored.get("timezone", "UTC"),  # reports stored before days had a time zone
             carried=len(discrepancies),
         )
 
     @property
     def day_bounds(self) -> tuple[datetime, datetime]:
-        """The day's first instant and the next day's (UTC)."""
-        start = datetime.combine(self.day, time(0), tzinfo=UTC)
-        return start, start + timedelta(days=1)
+        """The day's first instant and the next day's, midnight to midnight in the shop's time zone, as
+        UTC instants (23 or 25 hours apart on the days clocks change)."""
+        return local_day_bounds(self.day, self.timezone)
 
     def resumable(self) -> bool:
-        """Stopped before the end of its day (quota, or Amazon failing) with its progress kept."""
+        """Stopped before the end of its day (quota, Amazon failing, or the day not over when it ran) with
+        its progress kept."""
         stopped = self.partial is not None or self.error is not None
         return stopped and self.listed_until is not None and self.listed_until < self.day_bounds[1]
+
+
+def local_day_bounds(day: date, timezone: str) -> tuple[datetime, datetime]:
+    """`day`'s first instant and the next day's in `timezone` (an IANA name), as UTC instants."""
+    zone = ZoneInfo(timezone)
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def reconcile(ctx: PassContext, report: ReconciliationReport, *, spare_quota: bool = False) -> None:
@@ -148,6 +160,11 @@ def reconcile(ctx: PassContext, report: ReconciliationReport, *, spare_quota: bo
         report.listed_until, previous = piece.before, set(listed.seen)
     report.listed_until = max(report.listed_until, end)
     report.partial = None
+    if end < day_end:  # a day not over yet (or within Amazon's visibility delay of its end)
+        report.partial = (
+            f"listed up to {format_instant(end)} ({report.amazon_orders} order(s)): the day was not over; "
+            "the rest is listed once it is"
+        )
 
 
 @dataclass(slots=True)

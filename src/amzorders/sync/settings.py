@@ -79,6 +79,9 @@ class SyncSettings:
     retry_base: timedelta = timedelta(minutes=1)
     retry_max: timedelta = timedelta(hours=6)
     unknown_sku_retry: timedelta = timedelta(hours=1)
+    # The shop's time zone (IANA name): a reconciliation covers one of its days, midnight to midnight,
+    # as the merchant and Seller Central count them. A UTC day would cut a Tokyo shop's day at 09:00.
+    day_timezone: str = "UTC"
     # Ledger hygiene.
     pii_retention_days: int = 90
     lock_ttl: timedelta = timedelta(minutes=30)

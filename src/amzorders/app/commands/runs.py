@@ -171,6 +171,7 @@ def reconcile_command(
                         "error": getattr(r, "error", None),
                         "amazon_orders": getattr(r, "amazon_orders", None),
                         "partial": getattr(r, "partial", None),
+                        "timezone": getattr(r, "timezone", None),  # whose midnight the day runs from
                     }
                     for name, r in reports.items()
                 },
