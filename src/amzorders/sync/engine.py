@@ -51,7 +51,8 @@ LOCK_SCOPES = {
 }
 
 # How far back a reconciliation stopped short is still completed (yesterday's is started at 06:00; at a
-# volume where a day's listing takes more than a day of spare quota, the newer day goes first).
+# volume where a day's listing takes more than a day of spare quota, the older day goes first: see
+# `SyncEngine.resume_reconciliation`).
 RESUME_RECONCILIATION_DAYS = timedelta(days=3)
 # When the hourly resumption runs (`amzorders serve` and the simulations): past the hour, away from the
 # catch-ups (:20, :50) and the daily reconciliation (on the hour), which would have just taken the spare
@@ -144,13 +145,19 @@ class SyncEngine:
         return self._reconcile_into(settings, report, spare_quota=spare_quota)
 
     def resume_reconciliation(self, account: AccountRef) -> ReconciliationReport | None:
-        """Go on with the newest of the last `RESUME_RECONCILIATION_DAYS` days whose reconciliation
-        stopped short (quota, or Amazon failing), from where it stopped, on spare quota, in the same
-        report. None when there is none: no run, no lock (the scheduler asks every hour)."""
+        """Go on with the oldest of the last `RESUME_RECONCILIATION_DAYS` days whose reconciliation
+        stopped short (quota, Amazon failing, or the day not over), from where it stopped, on spare
+        quota, in the same report. None when there is none: no run, no lock (the scheduler asks every
+        hour).
+
+        Oldest first: a day is listed from midnight on, so going on with the newest day whenever a new
+        one started left every day's evening unchecked where the spare quota lists less than a day a
+        day (month-5000: no day complete, none checked after ~15:00); finishing days in turn checks
+        whole days, and the days it cannot reach are whole days too."""
         settings = self._account(account)
         now = self.clock.now()
         since = (now - RESUME_RECONCILIATION_DAYS).date()
-        for stored in self.books.latest_reports(settings.name, since=since):
+        for stored in reversed(self.books.latest_reports(settings.name, since=since)):
             report = ReconciliationReport.resumed(stored.report, report_id=stored.id, at=now)
             if report.resumable():
                 report.error = None

@@ -131,7 +131,8 @@ CONTINUED_PAGES = 2  # a piece sized for under a page spills into one or two mor
 
 class Patient:
     """Iterate the pages until the next one would wait more than `max_wait_s` for a searchOrders token
-    (then `stopped` is True); None: wait as long as the governor says. `continue_wait_s` (default: the
+    (then `stopped` is True; never after a page that says it is the last); None: wait as long as the
+    governor says. `continue_wait_s` (default: the
     same) applies to the next `CONTINUED_PAGES` pages once one is read: a window given up half-read is
     read again from its start, but a window far bigger than expected must not hold the run for long."""
 
@@ -168,6 +169,8 @@ class Patient:
                 if page is None:
                     return
                 yield page
+                if page.next_token is None:
+                    return  # the query is read in full: no next page to wait for
                 read += 1
                 limit = self.continue_wait_s if read <= CONTINUED_PAGES else self.max_wait_s
         finally:
