@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -26,6 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from amzorders.app.config import ScheduleConfig
 from amzorders.sync.engine import RESUME_RECONCILIATION_MINUTE
+from amzorders.sync.reconcile import local_yesterday
 from amzorders.sync.settings import SyncSettings
 
 log = logging.getLogger(__name__)
@@ -103,9 +104,7 @@ def _catch_ups(schedule: ScheduleConfig, account: str, daily: Callable[[str], Cr
     return [PlannedJob(f"{kind}:{account}", kind, account, trigger) for kind, trigger in triggers.items()]
 
 
-def yesterday(now: datetime, tz: str):
-    """The shop-time day before `now`: what the 06:00 reconciliation checks."""
-    return (now.astimezone(ZoneInfo(tz)) - timedelta(days=1)).date()
+yesterday = local_yesterday  # the shop-time day before now: what the 06:00 reconciliation checks
 
 
 JobRunner = Callable[[str, str], object]  # (kind, account) -> anything

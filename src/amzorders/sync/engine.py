@@ -16,7 +16,6 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from functools import partial
-from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import Engine
@@ -32,7 +31,7 @@ from amzorders.sync import passes, pending, safety_nets
 from amzorders.sync.context import PassContext
 from amzorders.sync.cursor import WindowDensity
 from amzorders.sync.push import push
-from amzorders.sync.reconcile import ReconciliationReport, reconcile
+from amzorders.sync.reconcile import ReconciliationReport, local_yesterday, reconcile
 from amzorders.sync.settings import AccountSettings, SyncSettings
 from amzorders.sync.summary import RunSummary
 
@@ -139,7 +138,7 @@ class SyncEngine:
         wait for quota the incremental import needs; the report then says it is partial, and
         `resume_reconciliation` completes it."""
         now, zone = self.clock.now(), self.settings.day_timezone
-        day = day or (now.astimezone(ZoneInfo(zone)) - timedelta(days=1)).date()
+        day = day or local_yesterday(now, zone)
         settings = self._account(account)
         report = ReconciliationReport(account=settings.name, day=day, checked_at=now, timezone=zone)
         return self._reconcile_into(settings, report, spare_quota=spare_quota)

@@ -121,6 +121,11 @@ class ReconciliationReport:
         return stopped and self.listed_until is not None and self.listed_until < self.day_bounds[1]
 
 
+def local_yesterday(now: datetime, timezone: str) -> date:
+    """The day before `now`'s in `timezone` (an IANA name): what the daily reconciliation checks."""
+    return (now.astimezone(ZoneInfo(timezone)) - timedelta(days=1)).date()
+
+
 def local_day_bounds(day: date, timezone: str) -> tuple[datetime, datetime]:
     """`day`'s first instant and the next day's in `timezone` (an IANA name), as UTC instants."""
     zone = ZoneInfo(timezone)
