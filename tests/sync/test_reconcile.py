@@ -266,3 +266,28 @@ def test_the_oldest_unfinished_day_is_resumed_first(make_world):
     resumed = world.engine.resume_reconciliation(world.account)
 
     assert resumed is not None and resumed.report_id == older.report_id and resumed.amazon_orders > 0
+
+
+def test_the_resumption_looks_back_three_days_of_the_shop(make_world):
+    """A Tokyo day stopped short is resumed while it is one of the last three Tokyo days, not UTC days."""
+
+    def stopped_tokyo_day():
+        b = ScenarioBuilder(days=2)
+        for n in range(5):
+            b.order("MERCHANT", [(n * H, "PENDING"), (n * H + 5 * M, "UNSHIPPED")])
+        world = make_world(b.build(), settings=SyncSettings(day_timezone="Asia/Tokyo"))
+        world.run(20 * H)  # 2 November 20:00 UTC: 3 November 05:00 in Tokyo
+        governor = world.engine.governor
+        while governor.tokens_left(SELLER, SEARCH_ORDERS) >= 1:
+            governor.acquire(SELLER, SEARCH_ORDERS)
+        assert world.engine.reconcile(world.account, DAY, spare_quota=True).resumable()
+        return world
+
+    within = stopped_tokyo_day()
+    within.clock.advance_to(datetime(2026, 11, 5, 14, 59, tzinfo=UTC))  # 5 November 23:59 in Tokyo
+    resumed = within.engine.resume_reconciliation(within.account)
+    assert resumed is not None and resumed.day == DAY and resumed.amazon_orders == 5
+
+    beyond = stopped_tokyo_day()
+    beyond.clock.advance_to(datetime(2026, 11, 5, 16, tzinfo=UTC))  # 6 November 01:00 in Tokyo
+    assert beyond.engine.resume_reconciliation(beyond.account) is None

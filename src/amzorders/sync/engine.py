@@ -31,7 +31,7 @@ from amzorders.sync import passes, pending, safety_nets
 from amzorders.sync.context import PassContext
 from amzorders.sync.cursor import WindowDensity
 from amzorders.sync.push import push
-from amzorders.sync.reconcile import ReconciliationReport, local_yesterday, reconcile
+from amzorders.sync.reconcile import ReconciliationReport, local_day, local_yesterday, reconcile
 from amzorders.sync.settings import AccountSettings, SyncSettings
 from amzorders.sync.summary import RunSummary
 
@@ -155,7 +155,7 @@ class SyncEngine:
         whole days, and the days it cannot reach are whole days too."""
         settings = self._account(account)
         now = self.clock.now()
-        since = (now - RESUME_RECONCILIATION_DAYS).date()
+        since = local_day(now - RESUME_RECONCILIATION_DAYS, self.settings.day_timezone)  # a shop-time day
         for stored in reversed(self.books.latest_reports(settings.name, since=since)):
             report = ReconciliationReport.resumed(stored.report, report_id=stored.id, at=now)
             if report.resumable():

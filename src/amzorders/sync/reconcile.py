@@ -121,9 +121,14 @@ class ReconciliationReport:
         return stopped and self.listed_until is not None and self.listed_until < self.day_bounds[1]
 
 
+def local_day(instant: datetime, timezone: str) -> date:
+    """The day `instant` falls on in `timezone` (an IANA name)."""
+    return instant.astimezone(ZoneInfo(timezone)).date()
+
+
 def local_yesterday(now: datetime, timezone: str) -> date:
-    """The day before `now`'s in `timezone` (an IANA name): what the daily reconciliation checks."""
-    return (now.astimezone(ZoneInfo(timezone)) - timedelta(days=1)).date()
+    """The day before `now`'s in `timezone`: what the daily reconciliation checks."""
+    return local_day(now, timezone) - timedelta(days=1)
 
 
 def local_day_bounds(day: date, timezone: str) -> tuple[datetime, datetime]:
