@@ -6,7 +6,8 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 from amzorders.app.config import ScheduleConfig
-from amzorders.app.scheduler import plan, start_scheduler, yesterday
+from amzorders.app.scheduler import plan, start_scheduler
+from amzorders.sync.reconcile import local_yesterday
 
 
 def next_fire(job, now):
@@ -49,8 +50,8 @@ def test_catch_ups_daily_as_the_seed_or_off():
 
 def test_reconcile_checks_yesterday_in_shop_time():
     just_after_midnight_paris = datetime(2026, 11, 3, 23, 30, tzinfo=UTC)  # 00:30 on the 4th in Paris
-    assert yesterday(just_after_midnight_paris, "Europe/Paris").isoformat() == "2026-11-03"
-    assert yesterday(just_after_midnight_paris, "UTC").isoformat() == "2026-11-02"
+    assert local_yesterday(just_after_midnight_paris, "Europe/Paris").isoformat() == "2026-11-03"
+    assert local_yesterday(just_after_midnight_paris, "UTC").isoformat() == "2026-11-02"
 
 
 def test_live_scheduler_runs_jobs_and_survives_a_failing_one():

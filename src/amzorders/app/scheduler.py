@@ -26,7 +26,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from amzorders.app.config import ScheduleConfig
 from amzorders.sync.engine import RESUME_RECONCILIATION_MINUTE
-from amzorders.sync.reconcile import local_yesterday
 from amzorders.sync.settings import SyncSettings
 
 log = logging.getLogger(__name__)
@@ -102,9 +101,6 @@ def _catch_ups(schedule: ScheduleConfig, account: str, daily: Callable[[str], Cr
             DOUBLECHECK: CronTrigger(hour=f"*/{every}", minute=50, timezone=UTC),
         }
     return [PlannedJob(f"{kind}:{account}", kind, account, trigger) for kind, trigger in triggers.items()]
-
-
-yesterday = local_yesterday  # the shop-time day before now: what the 06:00 reconciliation checks
 
 
 JobRunner = Callable[[str, str], object]  # (kind, account) -> anything

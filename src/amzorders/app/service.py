@@ -19,9 +19,10 @@ from amzorders.app.config import AppConfig
 from amzorders.app.health import check_health
 from amzorders.app.metrics import Metrics
 from amzorders.app.operations import Operator
-from amzorders.app.scheduler import PURGE_PII, RECONCILE, RESUME_RECONCILE, start_scheduler, yesterday
+from amzorders.app.scheduler import PURGE_PII, RECONCILE, RESUME_RECONCILE, start_scheduler
 from amzorders.app.web.app import WebSettings, create_app
 from amzorders.app.wiring import Runtime, build_alerter
+from amzorders.sync.reconcile import local_yesterday
 
 
 @dataclass
@@ -41,7 +42,7 @@ class Service:
             return sum(engine.purge_pii() for engine in self.runtime.engines.values())
         schedule = self.runtime.config.schedule
         if kind == RECONCILE:
-            day = yesterday(self.operator.clock.now(), schedule.timezone)
+            day = local_yesterday(self.operator.clock.now(), schedule.timezone)
             return self.operator.reconcile(day, account, spare_quota=True)
         if kind == RESUME_RECONCILE:
             return self.operator.resume_reconciliation(account)

@@ -132,9 +132,9 @@ CONTINUED_PAGES = 2  # a piece sized for under a page spills into one or two mor
 class Patient:
     """Iterate the pages until the next one would wait more than `max_wait_s` for a searchOrders token
     (then `stopped` is True; never after a page that says it is the last); None: wait as long as the
-    governor says. `continue_wait_s` (default: the
-    same) applies to the next `CONTINUED_PAGES` pages once one is read: a window given up half-read is
-    read again from its start, but a window far bigger than expected must not hold the run for long."""
+    governor says. `continue_wait_s` (default: the same) applies to the next `CONTINUED_PAGES` pages
+    once one is read: a window given up half-read is read again from its start, but a window far bigger
+    than expected must not hold the run for long."""
 
     def __init__(
         self,

@@ -29,8 +29,8 @@ from amzorders.app.commands.common import (
     print_json,
 )
 from amzorders.app.operations import Operator, exit_code_for, unrepaired_ids
-from amzorders.app.scheduler import yesterday
 from amzorders.app.web.present import age
+from amzorders.sync.reconcile import local_yesterday
 from amzorders.sync.summary import RunSummary
 
 
@@ -142,7 +142,7 @@ def reconcile_command(
     with operator_for(config) as operator:
         tz = operator.runtime.config.schedule.timezone
         try:
-            when = date.fromisoformat(day) if day else yesterday(operator.clock.now(), tz)
+            when = date.fromisoformat(day) if day else local_yesterday(operator.clock.now(), tz)
         except ValueError:
             raise fail(f"--day: {day!r} is not a date like 2026-11-01", exit_codes.BAD_INPUT) from None
         reports = {}

@@ -108,12 +108,12 @@ def create_app(
     def cron_reconcile(token: str = "", day: str | None = None, account: str | None = None) -> Response:
         from datetime import date
 
-        from amzorders.app.scheduler import yesterday
+        from amzorders.sync.reconcile import local_yesterday
 
         if not same(token, web.cron_token):
             return JSONResponse(_FORBIDDEN, status_code=403)
         try:
-            when = date.fromisoformat(day) if day else yesterday(operator.clock.now(), web.timezone)
+            when = date.fromisoformat(day) if day else local_yesterday(operator.clock.now(), web.timezone)
         except ValueError:
             return JSONResponse({"detail": "day must be YYYY-MM-DD"}, status_code=400)
         left = {}
