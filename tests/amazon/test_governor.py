@@ -187,6 +187,22 @@ def test_catch_up_waits_while_the_incremental_import_drains_the_bucket(clock):
     assert granted.count(True) == 10  # ... which the incremental import then gets at once
 
 
+def test_tokens_above_a_priority_reserve_say_what_its_calls_could_still_take(clock):
+    governor = governor_with(UsagePlan(1.0, 20), clock, latency_allowance=0)
+    for _ in range(7):
+        governor.acquire(SELLER, "op")
+    assert governor.tokens_above_reserve(SELLER, "op", Priority.CATCH_UP) == pytest.approx(3.0)
+    granted = [governor.try_acquire(SELLER, "op", Priority.CATCH_UP) == 0.0 for _ in range(5)]
+    assert granted.count(True) == 3
+    assert governor.tokens_above_reserve(SELLER, "op", Priority.CATCH_UP) == pytest.approx(0.0)
+    assert governor.tokens_above_reserve(SELLER, "op", Priority.LATE_SWEEP) == pytest.approx(5.0)
+    for _ in range(4):
+        governor.acquire(SELLER, "op")
+    assert governor.tokens_above_reserve(SELLER, "op", Priority.CATCH_UP) == pytest.approx(-4.0)
+    clock.advance(timedelta(seconds=2.5))
+    assert governor.tokens_above_reserve(SELLER, "op", Priority.CATCH_UP) == pytest.approx(-1.5)
+
+
 def test_an_announced_rate_replaces_the_plan_rate(clock):
     governor = QuotaGovernor(MemoryBucketStore(), clock, latency_allowance=0)
     assert governor.rate(SELLER, SEARCH_ORDERS) == 0.0056  # the table's, until Amazon says otherwise

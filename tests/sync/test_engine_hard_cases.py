@@ -147,6 +147,24 @@ def test_updates_indexed_later_than_the_overlap_are_caught_by_the_late_index_swe
     assert blind.shop_status(late) is None
 
 
+def test_the_late_index_sweep_leaves_orders_amazon_holds_pending_to_their_next_update(make_world):
+    """An order held PENDING for hours is read at the edge, then not again until it clears: the sweep
+    (35 min behind) asks for every status but PENDING, and the calls it saves are the spare quota the
+    daily reconciliation lists the day with. Its clearing is read as usual."""
+    b = ScenarioBuilder(days=1)
+    paid = 10 * M + 7 * S
+    held = b.order("MERCHANT", [(paid, "PENDING"), (6 * H + 4 * M, "UNSHIPPED")])
+    world = make_world(b.build())
+    summaries = world.run(6 * H)
+    seen_at = [s.started_at for s in summaries if s.kind == "incremental" and s.orders_seen]
+    assert seen_at and min(seen_at) < START + paid + 5 * M  # the import reads it at the edge
+    # ... and its free overlap for 15 more minutes; the sweep, 35 min behind, read it again after 45 min
+    assert max(seen_at) < START + paid + 30 * M
+    assert world.engine.orders.get("main", held).status == "PENDING"
+    world.run(6 * H + 15 * M)
+    assert world.shop_status(held) == "to_ship"
+
+
 def test_a_backlog_is_read_page_by_page_and_published_while_it_drains(make_world):
     """2,500 orders paid within an hour: 25+ pages when searchOrders gives one every 3 minutes. The
     runs read the backlog in chunks of a few pages and pause between them rather than hold the quota,

@@ -11,8 +11,9 @@ from unittest.mock import ANY
 from sqlalchemy import func, select, update
 
 from amzorders.amazon.constants import SEARCH_ORDERS
-from amzorders.amazon.governor import Priority
+from amzorders.amazon.governor import Priority, reserve_for
 from amzorders.ledger.schema import runs, store_orders
+from amzorders.sync.engine import RECONCILIATION_WAIT_RECHECK
 from amzorders.sync.settings import SyncSettings
 from sync.conftest import SELLER, ScenarioBuilder
 
@@ -291,3 +292,70 @@ def test_the_resumption_looks_back_three_days_of_the_shop(make_world):
     beyond = stopped_tokyo_day()
     beyond.clock.advance_to(datetime(2026, 11, 5, 16, tzinfo=UTC))  # 6 November 01:00 in Tokyo
     assert beyond.engine.resume_reconciliation(beyond.account) is None
+
+
+def test_while_a_reconciliation_waits_for_quota_the_import_waits_for_fuller_pages(make_world):
+    """A reconciliation spends every searchOrders token above the reserve a CATCH_UP call leaves. While
+    one waits for quota to go on and the bucket is within `incremental_comfortable_margin` of that
+    reserve, the import calls only once about a page is new (or after `incremental_max_interval`),
+    instead of every 5 minutes for a few orders. With no reconciliation waiting, the same bucket means
+    the import itself drains it, and it reads as usual."""
+    b = ScenarioBuilder(days=1)
+    for n in range(150):
+        b.order("MERCHANT", [(n * 2 * M, "PENDING"), (n * 2 * M + M, "UNSHIPPED")])
+    reserve = reserve_for(Priority.CATCH_UP, 20)
+
+    def next_import(*, reconciliation_stopped: bool):
+        world = make_world(b.build())
+        world.run(2 * H)
+        world.clock.advance(5 * M)  # the next run: 5 minutes of orders are new
+        governor = world.engine.governor
+        while governor.tokens_left(SELLER, SEARCH_ORDERS) >= reserve:
+            governor.acquire(SELLER, SEARCH_ORDERS)
+        if reconciliation_stopped:
+            report = world.engine.reconcile(world.account, DAY - td(days=1), spare_quota=True)
+            assert report.partial is not None and report.resumable()
+        return world.engine.import_incremental(world.account)
+
+    waiting = next_import(reconciliation_stopped=True)
+    assert waiting.window is None  # no window read (the late-index sweep may still run)
+    assert "waiting for a fuller page" in " ".join(waiting.notes)
+
+    reading = next_import(reconciliation_stopped=False)
+    assert reading.window is not None and reading.orders_seen > 0
+
+
+def test_a_long_lived_import_learns_within_minutes_that_another_process_finished_the_reconciliation(
+    make_world,
+):
+    """`amzorders serve` makes room for a reconciliation that waits for quota; an explicit
+    `amzorders reconcile` in another process completes the day. The service's import reads the stored
+    reports again after `RECONCILIATION_WAIT_RECHECK` and stops leaving the quota to it."""
+    b = ScenarioBuilder(days=1)
+    for n in range(150):
+        b.order("MERCHANT", [(n * 2 * M, "PENDING"), (n * 2 * M + M, "UNSHIPPED")])
+    # the sweep off: draining the bucket by hand would leave it behind, and the import reading lagged
+    world = make_world(b.build(), settings=SyncSettings(incremental_max_interval=2 * H, late_sweep_lag=None))
+    world.run(2 * H)
+    governor = world.engine.governor
+
+    def import_on_a_short_bucket():
+        while governor.tokens_left(SELLER, SEARCH_ORDERS) >= reserve_for(Priority.CATCH_UP, 20):
+            governor.acquire(SELLER, SEARCH_ORDERS)
+        return world.engine.import_incremental(world.account)
+
+    world.clock.advance(5 * M)
+    assert import_on_a_short_bucket().window is not None  # nothing waits for quota: it reads as usual
+    while governor.tokens_left(SELLER, SEARCH_ORDERS) >= reserve_for(Priority.CATCH_UP, 20):
+        governor.acquire(SELLER, SEARCH_ORDERS)
+    assert world.engine.reconcile(world.account, DAY - td(days=1), spare_quota=True).resumable()
+    world.clock.advance(5 * M)
+    read_at = world.clock.now()
+    assert import_on_a_short_bucket().window is None  # room made for the reconciliation
+
+    other_process = world.new_engine(governor=governor)
+    assert not other_process.reconcile(world.account, DAY - td(days=1)).resumable()  # waits its quota
+    assert world.clock.now() - read_at < RECONCILIATION_WAIT_RECHECK
+    assert import_on_a_short_bucket().window is None  # still what it read then
+    world.clock.advance_to(read_at + RECONCILIATION_WAIT_RECHECK)
+    assert import_on_a_short_bucket().window is not None

@@ -205,14 +205,22 @@ class QuotaGovernor:
 
     def tokens_left(self, seller_id: str, operation: str) -> float:
         """Tokens in the bucket now (before any priority reserve)."""
-        plan = self.plan_for(operation)
-        now = self._clock.now()
-        return self._current(self._store.get(seller_id, operation), plan, now).refilled(now).tokens
+        return self._now(seller_id, operation).tokens
+
+    def tokens_above_reserve(self, seller_id: str, operation: str, priority: Priority) -> float:
+        """Tokens in the bucket now beyond what a call of `priority` must leave (negative below it)."""
+        state = self._now(seller_id, operation)
+        return state.tokens - reserve_for(priority, state.burst)
 
     def rate(self, seller_id: str, operation: str) -> float:
         """Tokens a second the bucket refills at: the rate Amazon announced, else the plan's."""
+        return self._now(seller_id, operation).rate
+
+    def _now(self, seller_id: str, operation: str) -> BucketState:
+        """The bucket as it stands now (refilled up to the clock), without taking anything."""
         plan = self.plan_for(operation)
-        return self._current(self._store.get(seller_id, operation), plan, self._clock.now()).rate
+        now = self._clock.now()
+        return self._current(self._store.get(seller_id, operation), plan, now).refilled(now)
 
     # -- learning from Amazon's answers --------------------------------------------------------------
 

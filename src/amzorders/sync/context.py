@@ -50,6 +50,7 @@ class PassContext:
     while_waiting: Callable[[], RunSummary] | None = None
     published: int = 0  # shop orders created, updated or cancelled by those pushes
     accounts_on_bucket: int = 1  # configured accounts sharing this seller's quota buckets (this one too)
+    reconciliation_waits: bool = False  # a day's reconciliation stopped short, to go on on spare quota
 
     def restore(self, state: SyncState) -> None:
         """Start from what the ledger remembers where this process has not learnt better itself (a cron

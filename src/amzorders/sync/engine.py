@@ -14,7 +14,7 @@ import socket
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 
 import httpx
@@ -49,6 +49,8 @@ LOCK_SCOPES = {
     "reconcile": "reconcile",
 }
 
+# How long the import trusts what it read of the stored reconciliations (one query per account and period).
+RECONCILIATION_WAIT_RECHECK = timedelta(minutes=15)
 # How far back a reconciliation stopped short is still completed (yesterday's is started at 06:00; at a
 # volume where a day's listing takes more than a day of spare quota, the older day goes first: see
 # `SyncEngine.resume_reconciliation`).
@@ -89,6 +91,7 @@ class SyncEngine:
         self.books = Bookkeeping(ledger)
         self._clients: dict[str, OrdersClient] = {}
         self._density: dict[str, WindowDensity] = defaultdict(WindowDensity)
+        self._reconciliation_waiting: dict[str, tuple[datetime, bool]] = {}  # (read at, waits)
         self._registered: set[str] = set()
 
     # --- The passes -----------------------------------------------------------------------------------
@@ -154,14 +157,32 @@ class SyncEngine:
         day (month-5000: no day complete, none checked after ~15:00); finishing days in turn checks
         whole days, and the days it cannot reach are whole days too."""
         settings = self._account(account)
+        report = self._unfinished_reconciliation(settings)
+        if report is None:
+            return None
+        report.error = None
+        return self._reconcile_into(settings, report, spare_quota=True)
+
+    def _unfinished_reconciliation(self, settings: AccountSettings) -> ReconciliationReport | None:
+        """The oldest report of the last `RESUME_RECONCILIATION_DAYS` days that stopped short."""
         now = self.clock.now()
         since = local_day(now - RESUME_RECONCILIATION_DAYS, self.settings.day_timezone)  # a shop-time day
         for stored in reversed(self.books.latest_reports(settings.name, since=since)):
             report = ReconciliationReport.resumed(stored.report, report_id=stored.id, at=now)
             if report.resumable():
-                report.error = None
-                return self._reconcile_into(settings, report, spare_quota=True)
+                return report
         return None
+
+    def _reconciliation_waits(self, settings: AccountSettings) -> bool:
+        """Does a reconciliation wait for spare quota to go on (`passes._makes_room_for_reconciliation`)?
+        Read from the stored reports, again after this process's next reconciliation run or
+        `RECONCILIATION_WAIT_RECHECK` (another process may have completed the day)."""
+        now = self.clock.now()
+        known = self._reconciliation_waiting.get(settings.name)
+        if known is None or now - known[0] >= RECONCILIATION_WAIT_RECHECK:
+            known = (now, self._unfinished_reconciliation(settings) is not None)
+            self._reconciliation_waiting[settings.name] = known
+        return known[1]
 
     def _reconcile_into(
         self, settings: AccountSettings, report: ReconciliationReport, *, spare_quota: bool
@@ -180,6 +201,7 @@ class SyncEngine:
             )
         else:
             self.books.update_report(report.report_id, report.as_dict(), **counts, at=self.clock.now())
+        self._reconciliation_waiting.pop(settings.name, None)  # read again by the next import
         return report
 
     def sync(self, account: AccountRef, *, mode: str = "incremental") -> list[RunSummary]:
@@ -284,6 +306,7 @@ class SyncEngine:
             sweep_density=self._density[f"{settings.name}/late-sweep"],
             accounts_on_bucket=sum(a.seller_id == settings.seller_id for a in self.accounts.values()),
             while_waiting=while_waiting,
+            reconciliation_waits=kind == "incremental" and self._reconciliation_waits(settings),
         )
         try:
             body(ctx)

@@ -12,11 +12,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from amzorders.amazon.client import SearchQuery
-from amzorders.amazon.constants import SEARCH_ORDERS
+from amzorders.amazon.constants import SEARCH_ORDERS, FulfillmentStatus
 from amzorders.amazon.governor import Priority
 from amzorders.ledger.bookkeeping import INCREMENTAL
 from amzorders.sync.context import PassContext
 from amzorders.sync.cursor import SettledStretch, Window, next_cursor
+from amzorders.sync.rules import PENDING_STATUSES
 
 
 def advance_cursor(ctx: PassContext, conn, kind: str, position: datetime, *, known: datetime | None) -> None:
@@ -36,6 +37,10 @@ class SearchFilter:
 
 
 EVERYTHING = (SearchFilter(),)
+# Every status but PENDING (and PENDING_AVAILABILITY): versions that can be imported or change a shop
+# order. A PENDING version left out costs nothing: the order's next update brings it back.
+NOT_PENDING_STATUSES = tuple(status.value for status in FulfillmentStatus if status not in PENDING_STATUSES)
+NOT_PENDING = (SearchFilter(statuses=NOT_PENDING_STATUSES),)
 
 
 def search_window(

@@ -15,8 +15,14 @@ from amzorders.clock import format_span
 from amzorders.ledger.bookkeeping import INCREMENTAL
 from amzorders.sync.context import PassContext
 from amzorders.sync.cursor import PAGE_FILL, chunks, free_overlap, plan_window
-from amzorders.sync.paging import EVERYTHING, SearchFilter, quota_wait_over, search_window
-from amzorders.sync.rules import PENDING_STATUSES
+from amzorders.sync.paging import (
+    EVERYTHING,
+    NOT_PENDING,
+    NOT_PENDING_STATUSES,
+    SearchFilter,
+    quota_wait_over,
+    search_window,
+)
 from amzorders.sync.safety_nets import late_index_sweep
 
 
@@ -32,7 +38,7 @@ def incremental(ctx: PassContext) -> None:
     state = ctx.books.state(account.name, account.marketplace_group)
     ctx.restore(state)
     edge_delay = _edge_delay(ctx, state.late_sweep)
-    if not _worth_a_call(ctx, state.incremental, edge_delay):
+    if not _worth_a_call(ctx, state.incremental, edge_delay, state.late_sweep):
         summary.notes.append("waiting for a fuller page: quota is short and little is new")
         if settings.late_sweep_lag is not None:
             late_index_sweep(ctx, state.late_sweep)
@@ -138,7 +144,9 @@ def reading_twice_affordable(call_span: timedelta | None, rate: float, *, sharin
 EDGE_RATE_SHARE = 0.8  # the rest is for the other searchOrders passes (catch-ups, reconciliation)
 
 
-def _worth_a_call(ctx: PassContext, cursor: datetime | None, edge_delay: timedelta) -> bool:
+def _worth_a_call(
+    ctx: PassContext, cursor: datetime | None, edge_delay: timedelta, late: datetime | None
+) -> bool:
     """Spend a searchOrders call now? Always while the bucket is comfortable (a quiet or normal shop:
     every run reads, latency stays minutes); when it is short, only once the new part of the window is
     expected to fill most of a page or has grown to `incremental_max_interval`. Each call costs a token
@@ -146,16 +154,39 @@ def _worth_a_call(ctx: PassContext, cursor: datetime | None, edge_delay: timedel
     settings = ctx.settings
     if cursor is None:
         return True
-    if (
-        ctx.governor.tokens_left(ctx.account.seller_id, SEARCH_ORDERS)
-        >= settings.incremental_comfortable_tokens
-    ):
+    seller = ctx.account.seller_id
+    if _makes_room_for_reconciliation(ctx, edge_delay, late):
+        spare = ctx.governor.tokens_above_reserve(seller, SEARCH_ORDERS, Priority.CATCH_UP)
+        comfortable = spare >= settings.reconciliation_room_tokens
+    else:
+        comfortable = (
+            ctx.governor.tokens_left(seller, SEARCH_ORDERS) >= settings.incremental_comfortable_tokens
+        )
+    if comfortable:
         return True
     new_span = ctx.clock.now() - edge_delay - cursor
     if new_span >= settings.incremental_max_interval:
         return True
     fills = ctx.density.span_for(PAGE_FILL * settings.max_results_per_page)
     return fills is None or new_span >= fills
+
+
+def _makes_room_for_reconciliation(ctx: PassContext, edge_delay: timedelta, late: datetime | None) -> bool:
+    """Is the bucket short as soon as it nears the reserve the reconciliation leaves, rather than below
+    `incremental_comfortable_tokens`? While a day's reconciliation waits for spare quota, the import
+    reads at the edge and the late-index sweep keeps its cadence.
+
+    A reconciliation spends every token above its reserve (10 of the default 20), so 8 tokens was never
+    short for it: at 5,000 orders a day the import read ~50 rows a call every 5 minutes and the
+    reconciliation listed 74 % of the days' orders on what was left (all of them now, for ~1.5 minutes
+    of median latency). Near the ceiling (reading lagged, or the sweep falling behind) tokens left to
+    it would cost the import its latency, and sent it back and forth between the edge and the lagged
+    reading."""
+    settings = ctx.settings
+    if not ctx.reconciliation_waits or edge_delay > settings.visibility_delay:
+        return False
+    lag = settings.late_sweep_lag
+    return lag is None or late is None or ctx.clock.now() - lag - late <= 1.5 * settings.late_sweep_every
 
 
 def _should_pause(ctx: PassContext, max_wait_s: float, reached: datetime | None) -> bool:
@@ -187,7 +218,7 @@ def _incremental_filters(ctx: PassContext) -> tuple[SearchFilter, ...]:
         return EVERYTHING
     if settings.fba_import_at_unshipped:
         ctx.summary.notes.append("quota pressure: PENDING orders left to their next update and the nets")
-        return (SearchFilter(statuses=IMPORTANT_STATUSES),)
+        return NOT_PENDING
     ctx.summary.notes.append(
         "quota pressure: PENDING orders, and FBA orders Amazon has not shipped, left to their next update"
         " and the safety nets"
@@ -195,12 +226,11 @@ def _incremental_filters(ctx: PassContext) -> tuple[SearchFilter, ...]:
     return PRESSURE_FILTERS
 
 
-# Every status but PENDING: what the incremental asks for under quota pressure ...
-IMPORTANT_STATUSES = tuple(status.value for status in FulfillmentStatus if status not in PENDING_STATUSES)
-# ... as two queries: UNSHIPPED only for the merchant's own orders, every other status for all orders.
+# What the incremental asks for under quota pressure: every status but PENDING (`paging.NOT_PENDING`),
+# as two queries: UNSHIPPED only for the merchant's own orders, every other status for all orders.
 # The merchant's new orders first: at saturation a window's pages are read ~3 minutes apart, and they
 # are most of what the shop waits for (the other query is half status updates of orders it has).
 PRESSURE_FILTERS = (
     SearchFilter(statuses=(FulfillmentStatus.UNSHIPPED.value,), fulfilled_by=(FulfilledBy.MERCHANT.value,)),
-    SearchFilter(statuses=tuple(s for s in IMPORTANT_STATUSES if s != FulfillmentStatus.UNSHIPPED)),
+    SearchFilter(statuses=tuple(s for s in NOT_PENDING_STATUSES if s != FulfillmentStatus.UNSHIPPED)),
 )

@@ -11,7 +11,7 @@ from amzorders.clock import format_span
 from amzorders.ledger.bookkeeping import LATE_SWEEP
 from amzorders.sync.context import PassContext
 from amzorders.sync.cursor import Window, chunks
-from amzorders.sync.paging import advance_cursor, search_created, search_window
+from amzorders.sync.paging import NOT_PENDING, advance_cursor, search_created, search_window
 
 
 def late_index_sweep(ctx: PassContext, late: datetime | None) -> None:
@@ -24,6 +24,11 @@ def late_index_sweep(ctx: PassContext, late: datetime | None) -> None:
     updates a run, and only while no page would wait long for quota. Under quota pressure it falls
     behind instead of skipping anything (skipping would lose the late versions); it catches up when the
     shop is quiet.
+
+    PENDING versions are left out (`paging.NOT_PENDING`): none can be imported, and the order's next
+    update (or its cancellation) is a version the sweep does read. Few are still current 35 minutes on
+    (orders Amazon holds: 3 % of the sweep's rows at 5,000 orders a day), but each page saved is spare
+    quota the daily reconciliation lists the day with.
     """
     settings = ctx.settings
     end = ctx.clock.now() - settings.late_sweep_lag
@@ -54,6 +59,7 @@ def late_index_sweep(ctx: PassContext, late: datetime | None) -> None:
             reached,
             piece,
             Priority.LATE_SWEEP,
+            filters=NOT_PENDING,
             max_wait_s=settings.spare_quota_max_wait_s,
             continue_wait_s=settings.late_sweep_continue_wait_s,
         )

@@ -23,6 +23,10 @@ class SyncSettings:
     # With fewer searchOrders tokens than this, a run only calls once about a page is new or the new part
     # of the window reached `incremental_max_interval` (a busy shop: fuller pages, quota left for nets).
     incremental_comfortable_tokens: float = 8.0
+    # ... and while a day's reconciliation waits for spare quota to go on, with fewer than this beyond the
+    # tokens a CATCH_UP call must leave (the reconciliation spends every token above them): the quota a
+    # half-empty page would waste goes to it (`passes._worth_a_call`).
+    reconciliation_room_tokens: float = 5.0
     # A backlog is read in chunks of about this many pages, the cursor moving after each. A chunk's last
     # page is partly empty whatever its size, so bigger chunks fill the calls better (one-page chunks
     # spill into a second, nearly empty page about half the time): at saturation, 5-page chunks read
