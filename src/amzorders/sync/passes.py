@@ -105,10 +105,10 @@ def _edge_delay(ctx: PassContext, late: datetime | None) -> timedelta:
     """
     settings = ctx.settings
     lag, limit = settings.late_sweep_lag, settings.late_sweep_behind_limit
-    if lag is None or limit is None or late is None:
+    behind = _sweep_behind(ctx, late)
+    if lag is None or limit is None or behind is None:
         return settings.visibility_delay
     now = ctx.clock.now()
-    behind = now - lag - late
     was_lagged = ctx.stored.lagged_since is not None
     lagged = (behind > limit / 4 or not _edge_affordable(ctx)) if was_lagged else behind > limit
     if lagged != was_lagged:
@@ -185,8 +185,15 @@ def _makes_room_for_reconciliation(ctx: PassContext, edge_delay: timedelta, late
     settings = ctx.settings
     if not ctx.reconciliation_waits or edge_delay > settings.visibility_delay:
         return False
-    lag = settings.late_sweep_lag
-    return lag is None or late is None or ctx.clock.now() - lag - late <= 1.5 * settings.late_sweep_every
+    behind = _sweep_behind(ctx, late)
+    return behind is None or behind <= 1.5 * settings.late_sweep_every
+
+
+def _sweep_behind(ctx: PassContext, late: datetime | None) -> timedelta | None:
+    """How far the late-index sweep's cursor `late` stands behind where it is due to read up to (None:
+    no sweep, or not started)."""
+    lag = ctx.settings.late_sweep_lag
+    return None if lag is None or late is None else ctx.clock.now() - lag - late
 
 
 def _should_pause(ctx: PassContext, max_wait_s: float, reached: datetime | None) -> bool:
