@@ -55,6 +55,11 @@ def test_environment_overrides_the_file(tmp_path):
         ('[schedule]\nreconcile_at = "6 am"\n', "schedule.reconcile_at", "time of day like 06:00"),
         ('[shops.main]\ntype = "magento"\n', "shops.main", "'builtin', 'prestashop'"),
         ("[alerts]\nbehind_after_minutes = 0\n", "alerts.behind_after_minutes", "greater than 0"),
+        (
+            "[sync]\nreconciliation_room_calls = 12\n",
+            "sync.reconciliation_room_calls",
+            "less than or equal to 10",
+        ),
     ],
 )
 def test_a_wrong_setting_names_file_key_and_expectation(tmp_path, extra, key, expected):
@@ -65,6 +70,19 @@ def test_a_wrong_setting_names_file_key_and_expectation(tmp_path, extra, key, ex
     assert "\n" not in message
     assert message.startswith(f"{path}: {key}")
     assert expected in message
+
+
+@pytest.mark.parametrize(
+    ("written", "room"),
+    [("", 5.0), ("reconciliation_room_calls = 2.5", 2.5), ("reconciliation_room_calls = 0", None)],
+)
+def test_the_room_kept_for_a_waiting_reconciliation_reaches_the_engine(tmp_path, written, room):
+    """0 keeps none: the import reads every run whatever the reconciliation waits for (the lowest
+    latency), rather than keeping room for it as soon as the bucket nears its reserve."""
+    from amzorders.app.wiring import sync_settings
+
+    config = load_config(write(tmp_path, MINIMAL + f"\n[sync]\n{written}\n"), environ={})
+    assert sync_settings(config.sync).reconciliation_room_tokens == room
 
 
 def test_list_items_are_named_by_index(tmp_path):

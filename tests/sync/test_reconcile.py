@@ -296,17 +296,18 @@ def test_the_resumption_looks_back_three_days_of_the_shop(make_world):
 
 def test_while_a_reconciliation_waits_for_quota_the_import_waits_for_fuller_pages(make_world):
     """A reconciliation spends every searchOrders token above the reserve a CATCH_UP call leaves. While
-    one waits for quota to go on and the bucket is within `incremental_comfortable_margin` of that
-    reserve, the import calls only once about a page is new (or after `incremental_max_interval`),
-    instead of every 5 minutes for a few orders. With no reconciliation waiting, the same bucket means
-    the import itself drains it, and it reads as usual."""
+    one waits for quota to go on and the bucket is within `reconciliation_room_tokens` of that reserve,
+    the import calls only once about a page is new (or after `incremental_max_interval`), instead of
+    every 5 minutes for a few orders. With no reconciliation waiting, the same bucket means the import
+    itself drains it, and it reads as usual; a deployment that keeps no room (None, the configuration's
+    `reconciliation_room_calls = 0`) reads as usual too."""
     b = ScenarioBuilder(days=1)
     for n in range(150):
         b.order("MERCHANT", [(n * 2 * M, "PENDING"), (n * 2 * M + M, "UNSHIPPED")])
     reserve = reserve_for(Priority.CATCH_UP, 20)
 
-    def next_import(*, reconciliation_stopped: bool):
-        world = make_world(b.build())
+    def next_import(*, reconciliation_stopped: bool, room: float | None = 5.0):
+        world = make_world(b.build(), settings=SyncSettings(reconciliation_room_tokens=room))
         world.run(2 * H)
         world.clock.advance(5 * M)  # the next run: 5 minutes of orders are new
         governor = world.engine.governor
@@ -323,6 +324,9 @@ def test_while_a_reconciliation_waits_for_quota_the_import_waits_for_fuller_page
 
     reading = next_import(reconciliation_stopped=False)
     assert reading.window is not None and reading.orders_seen > 0
+
+    no_room_kept = next_import(reconciliation_stopped=True, room=None)
+    assert no_room_kept.window is not None and no_room_kept.orders_seen > 0
 
 
 def test_a_long_lived_import_learns_within_minutes_that_another_process_finished_the_reconciliation(

@@ -133,6 +133,10 @@ class SyncConfig(_Section):
     doublecheck_to_days: float = Field(1, ge=0)
     fba_import_at_unshipped: bool = False
     pii_retention_days: int = Field(90, gt=0)
+    # While a day's reconciliation waits for quota, the import calls only for fuller pages once fewer
+    # searchOrders calls than this are left beyond what the reconciliation must leave (10 of the burst
+    # of 20): more days reconciled in full, for minutes of latency on a busy shop. 0: no room kept.
+    reconciliation_room_calls: float = Field(5, ge=0, le=10)
 
 
 def _clock_time(value: str) -> time:

@@ -87,6 +87,7 @@ def sync_settings(sync: SyncConfig, *, day_timezone: str = "UTC") -> SyncSetting
         ),
         fba_import_at_unshipped=sync.fba_import_at_unshipped,
         pii_retention_days=sync.pii_retention_days,
+        reconciliation_room_tokens=sync.reconciliation_room_calls or None,
         day_timezone=day_timezone,
     )
 

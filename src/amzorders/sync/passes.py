@@ -155,9 +155,10 @@ def _worth_a_call(
     if cursor is None:
         return True
     seller = ctx.account.seller_id
-    if _makes_room_for_reconciliation(ctx, edge_delay, late):
+    room = settings.reconciliation_room_tokens
+    if room is not None and _makes_room_for_reconciliation(ctx, edge_delay, late):
         spare = ctx.governor.tokens_above_reserve(seller, SEARCH_ORDERS, Priority.CATCH_UP)
-        comfortable = spare >= settings.reconciliation_room_tokens
+        comfortable = spare >= room
     else:
         comfortable = (
             ctx.governor.tokens_left(seller, SEARCH_ORDERS) >= settings.incremental_comfortable_tokens

@@ -25,8 +25,10 @@ class SyncSettings:
     incremental_comfortable_tokens: float = 8.0
     # ... and while a day's reconciliation waits for spare quota to go on, with fewer than this beyond the
     # tokens a CATCH_UP call must leave (the reconciliation spends every token above them): the quota a
-    # half-empty page would waste goes to it (`passes._worth_a_call`).
-    reconciliation_room_tokens: float = 5.0
+    # half-empty page would waste goes to it (`passes._worth_a_call`). The trade, measured on a month at
+    # 5,000 orders a day: 5 reconciles every day in full for latency p50 6.2 / p99 15.9 min; None (the
+    # 8-token rule alone) 8 days of 30 and 76 % of the orders, for p50 4.8 / p99 11.8 min.
+    reconciliation_room_tokens: float | None = 5.0
     # A backlog is read in chunks of about this many pages, the cursor moving after each. A chunk's last
     # page is partly empty whatever its size, so bigger chunks fill the calls better (one-page chunks
     # spill into a second, nearly empty page about half the time): at saturation, 5-page chunks read

@@ -77,6 +77,7 @@ doublecheck_from_days = 7       # --doublecheck: merchant orders UNSHIPPED, crea
 doublecheck_to_days = 1
 fba_import_at_unshipped = false
 pii_retention_days = 90
+reconciliation_room_calls = 5   # quota left to a waiting reconciliation (0: none, lowest latency)
 
 [schedule]                      # the built-in scheduler of `amzorders serve`
 enabled = true
