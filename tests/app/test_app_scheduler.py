@@ -72,3 +72,27 @@ def test_live_scheduler_runs_jobs_and_survives_a_failing_one():
         scheduler.shutdown(wait=True)
     assert calls[0] == ("import", "eu")  # the first import runs at start, not 5 minutes later
     assert {k for k, _ in calls} == {"import"}
+
+
+def test_every_account_imports_at_once_while_the_others_wait():
+    """An agency's deployment: twelve accounts whose runs all wait (for quota, a slow shop). Each
+    account's import still starts on time; none waits for another account's run to free a thread."""
+    accounts = [f"seller-{n}" for n in range(12)]
+    started: set[str] = set()
+    guard, all_started, release = threading.Lock(), threading.Event(), threading.Event()
+
+    def run_job(kind: str, account: str) -> None:
+        if kind != "import":
+            return
+        with guard:
+            started.add(account)
+            if len(started) == len(accounts):
+                all_started.set()
+        release.wait(10)  # a run waiting for its quota
+
+    scheduler = start_scheduler(ScheduleConfig(), accounts, run_job)
+    try:
+        assert all_started.wait(5), f"started: {sorted(started)}"
+    finally:
+        release.set()
+        scheduler.shutdown(wait=True)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
@@ -113,12 +114,18 @@ def start_scheduler(
     *,
     first_import_now: bool = True,
 ) -> BackgroundScheduler:
-    """Start a background scheduler that calls `run_job(kind, account)` on the plan."""
+    """Start a background scheduler that calls `run_job(kind, account)` on the plan.
+
+    A thread per planned job at most (started when needed): a job never waits for another's thread.
+    APScheduler's default pool of 10 let ten accounts' runs waiting for their quota or a slow shop hold
+    back the imports of every other account of an agency's deployment."""
+    jobs = plan(schedule, accounts)
     scheduler = BackgroundScheduler(
         timezone=ZoneInfo(schedule.timezone),
+        executors={"default": ThreadPoolExecutor(max_workers=len(jobs))},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
     )
-    for job in plan(schedule, accounts):
+    for job in jobs:
         kwargs = {}
         if first_import_now and job.kind == IMPORT:
             kwargs["next_run_time"] = datetime.now(ZoneInfo(schedule.timezone))
