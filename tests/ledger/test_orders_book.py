@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 
 from amzorders.clock import format_instant
+from amzorders.ledger.bookkeeping import Bookkeeping
+from amzorders.ledger.db import open_ledger
 from amzorders.ledger.orders import OrderBook, ShopOutcome
 from amzorders.ledger.states import ParkReason, ShopState
 from amzorders.sync.rules import plan_snapshot
@@ -251,3 +255,67 @@ def test_a_newer_version_from_another_process_is_still_seen(book, ledger, clock)
     # this process only remembers the older version: an even newer one is compared with the row
     result = record(book, clock, amazon_order("A", status="CANCELLED", updated=at(clock, 20)))
     assert result.stale == 1 and book.get("main", "A").status == "SHIPPED"
+
+
+def test_a_page_inserts_its_new_orders_in_amazon_order_id_order(book, clock):
+    """The lock order every writer of the orders table keeps (see `OrderBook`), whatever the page's
+    order: two passes inserting the same new orders in opposite orders deadlocked on PostgreSQL."""
+    record(book, clock, *(amazon_order(x, status="UNSHIPPED") for x in ("C", "A", "D", "B")))
+    ids = {x: book.get("main", x).id for x in "ABCD"}
+    assert sorted(ids, key=ids.__getitem__) == ["A", "B", "C", "D"]
+
+
+@pytest.mark.postgres
+def test_a_page_rolled_back_for_a_deadlock_is_recorded_again(pg_url, clock):
+    """Another writer holds order B (uncommitted) while this page inserts A then waits for B; the other
+    then inserts A: PostgreSQL breaks the cycle by rolling back the page that waited first. The page is
+    recorded again instead of failing its run, and each order is in the ledger once."""
+    ledger = open_ledger(pg_url)
+    Bookkeeping(ledger).ensure_account("main", "A1SELLER", ["A13V1IB3VIYZZH"], at=clock.now())
+    other, page = OrderBook(ledger), OrderBook(ledger)
+    a, b = amazon_order("A", status="UNSHIPPED"), amazon_order("B", status="UNSHIPPED")
+    b_held = threading.Event()
+    errors: list[BaseException] = []
+
+    def page_waits_for_b(conn) -> None:
+        if b_held.is_set():
+            return  # a retry of the other writer: nothing more to hold
+        b_held.set()
+        deadline = time.monotonic() + 10
+        while not _waiting_for_a_lock(ledger):  # the page inserted A and waits for B
+            assert time.monotonic() < deadline, "the page never waited for B"
+            time.sleep(0.02)
+        other._record(conn, "main", [a], clock.now(), planner, [])  # the same writer's code: A next
+
+    def run(write) -> None:
+        try:
+            write()
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    holder = threading.Thread(
+        target=run,
+        args=(
+            lambda: other.record_snapshots(
+                "main", [b], seen_at=clock.now(), planner=planner, also=page_waits_for_b
+            ),
+        ),
+    )
+    holder.start()
+    assert b_held.wait(10)
+    run(lambda: record(page, clock, a, b))
+    holder.join(30)
+    try:
+        assert errors == []
+        assert {x: page.get("main", x).status for x in "AB"} == {"A": "UNSHIPPED", "B": "UNSHIPPED"}
+    finally:
+        ledger.dispose()
+
+
+def _waiting_for_a_lock(ledger) -> bool:
+    with ledger.connect() as conn:
+        waiting = conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return bool(waiting.scalar())

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from datetime import timedelta as td
 
 import httpx
 
 from amzorders.ledger.db import open_ledger
+from amzorders.ledger.orders import OrderBook
 from amzorders.shops.builtin import BuiltinStore
 from amzorders.shops.port import OrderRejected, ShopOrderStatus, ShopUnavailable, UnknownSku
 from amzorders.sim.transport import SimTransport
 from amzorders.sync.engine import SyncEngine, lock_key
+from amzorders.sync.reconcile import ReconciliationReport
 from sync.conftest import START, ScenarioBuilder
 
 H, D, M = td(hours=1), td(days=1), td(minutes=1)
@@ -264,3 +267,53 @@ def test_the_engine_on_postgresql(make_world, pg_url):
     assert world.store.count_orders() == 5
     world.clock.advance(td(days=1))
     assert world.engine.reconcile(world.account).ok
+
+
+def test_one_engine_runs_every_pass_of_an_account_at_once_from_threads(make_world, monkeypatch, db_url):
+    """`serve` runs an account's import, push, pending watch, catch-ups and reconciliation on threads of
+    one process, through one engine whose memories of recent versions are shared. With those kept tiny
+    (every write evicts) and the interpreter switching threads as often as it can, every run ends ok or
+    busy and each order reaches the shop once. (On PostgreSQL the import and the reconciliation writing
+    the same new orders in their pages' orders deadlocked: about one run in ten of this test failed.)"""
+    monkeypatch.setattr(OrderBook, "RECENT_PARSED", 3)
+    monkeypatch.setattr(OrderBook, "RECENT_VERSIONS", 3)
+    b, ids = merchant_orders(60, spacing=2 * M)
+    world = make_world(b.build(), db_url)
+    account, engine = world.account, world.engine
+    passes = [
+        lambda: [engine.import_incremental(account)],
+        lambda: [engine.push_to_shop(account)],
+        lambda: [engine.watch_pending(account)],
+        lambda: [engine.recheck(account), engine.doublecheck(account)],
+        lambda: [engine.reconcile(account, START.date(), spare_quota=True)],
+    ]
+    outcomes: list[str] = []
+    errors: list[BaseException] = []
+
+    def run(one_pass):
+        try:
+            for result in one_pass():
+                if isinstance(result, ReconciliationReport):
+                    outcomes.append("ok" if result.error is None else f"error: {result.error}")
+                else:
+                    outcomes.append(result.outcome if result.ok else f"{result.outcome}: {result.error}")
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for tick in range(1, 2 * 12 * 6):  # 6 hours of 5-minute ticks
+            world.clock.advance_to(START + tick * 5 * M)
+            threads = [threading.Thread(target=run, args=(p,)) for p in passes]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+    finally:
+        sys.setswitchinterval(switch_interval)
+    assert errors == []
+    assert set(outcomes) <= {"ok", "busy"}
+    world.run(1 * D)
+    refs = [o.amazon_order_id for o in world.store.iter_orders()]
+    assert sorted(refs) == sorted(ids)

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -33,6 +34,16 @@ SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000
 _IN_PROCESS = threading.Lock()
 # SQLite URLs are opened with `ImmediateSQLiteDialect` (below), registered under this name.
 _SQLITE_DRIVER = "sqlite.amzorders_immediate"
+
+
+# PostgreSQL's "deadlock detected" and "could not serialize": the transaction was rolled back whole and
+# can simply run again (SQLite's writers wait their turn: see `BEGIN IMMEDIATE` above).
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def is_retryable_conflict(exc: DBAPIError) -> bool:
+    """Was the transaction rolled back by the database for a conflict with a concurrent one?"""
+    return getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
 
 
 def open_ledger(url: str, *, migrate_to_head: bool = True) -> Engine:

@@ -3,6 +3,12 @@
 Writes are per page: one SELECT for the page's ids, then bulk INSERT/UPDATE (executemany), all in one
 transaction. A snapshot older than the stored one never overwrites it (pages arrive out of order, and
 catch-up passes re-read old versions); an equal one is a no-op, so overlapping windows cost no writes.
+
+Lock order: a transaction inserts orders by Amazon order id, then updates them by ledger id, in
+ascending order within each statement (as do the shop's outcomes and the reconciliation's repairs). On
+PostgreSQL the passes of one account run at once (`serve`: import, catch-ups, reconciliation); two of
+them writing the same new orders in their pages' orders deadlocked on the unique index, and one run
+failed. A deadlock left (between statements of different column sets) is retried.
 """
 
 from __future__ import annotations
@@ -14,12 +20,13 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam, insert, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from amzorders import jsoncodec
 from amzorders.amazon.models import Order, OrderParseError, parse_order
 from amzorders.clock import parse_instant
 from amzorders.ledger.batch import execute_many, group_by_keys, insert_returning_ids, update_by_id
+from amzorders.ledger.db import is_retryable_conflict
 from amzorders.ledger.known_versions import KnownVersions, Verdict, keep_recent
 from amzorders.ledger.order_reads import LedgerOrder, OrderReads
 from amzorders.ledger.retention import PiiRetention
@@ -135,7 +142,8 @@ class OrderBook(ShopWork, OrderReads, PiiRetention):
         also: Callable[[Connection], None] | None = None,
     ) -> RecordResult:
         """Record a page of Amazon orders in one transaction; `also` runs in the same transaction (the
-        caller's run progress). Retried when a concurrent writer inserted one of the same orders."""
+        caller's run progress). Retried when a concurrent writer inserted one of the same orders, or
+        PostgreSQL rolled it back for a deadlock with one (see the lock order above)."""
         for attempt in range(3):
             held: list[tuple[str, datetime, str]] = []
             try:
@@ -143,8 +151,8 @@ class OrderBook(ShopWork, OrderReads, PiiRetention):
                     result = self._record(conn, account, raw_orders, seen_at, planner, held)
                     if also is not None:
                         also(conn)
-            except IntegrityError:
-                if attempt == 2:
+            except (IntegrityError, OperationalError) as exc:
+                if attempt == 2 or not (isinstance(exc, IntegrityError) or is_retryable_conflict(exc)):
                     raise
                 continue
             self._known.hold(account, held)  # committed: the ledger now holds these versions (or newer)
@@ -181,7 +189,7 @@ class OrderBook(ShopWork, OrderReads, PiiRetention):
             kept = newest.get(order_id)
             if kept is None or (updated is not None and (kept[1] is None or kept[1] <= updated)):
                 newest[order_id] = (raw, updated)
-        todo = self._unknown(account, newest, result)
+        todo = sorted(self._unknown(account, newest, result))  # inserted in this order: lock order
         if not todo:
             return result
         existing = {
@@ -262,6 +270,7 @@ class OrderBook(ShopWork, OrderReads, PiiRetention):
                     }
                 )
             result.new = len(inserts)
+        updates.sort(key=lambda row: row["_id"])  # lock order
         for keys, rows in group_by_keys(updates).items():
             execute_many(conn, update_by_id(keys, guard_last_updated=True), rows)
         result.changed = len(updates)

@@ -86,6 +86,7 @@ class ShopWork:
     def record_shop_outcomes(self, outcomes: Sequence[ShopOutcome], *, at: datetime) -> None:
         if not outcomes:
             return
+        outcomes = sorted(outcomes, key=lambda o: o.order_id)  # the ledger's lock order: see `OrderBook`
         rows = [
             {
                 "_id": o.order_id,
@@ -115,7 +116,7 @@ class ShopWork:
             return
         c = orders.c
         with self.engine.begin() as conn:
-            for repair in repairs:
+            for repair in sorted(repairs, key=lambda r: r.order_id):  # lock order: see `OrderBook`
                 values: dict[str, Any] = {
                     "shop_state": repair.shop_state,
                     "target_status": repair.target_status,
