@@ -10,6 +10,7 @@ from app_support import CRON_TOKEN, GatedTransport, Served, breakable
 from amzorders.app.service import build_service, serve_in_thread
 from amzorders.app.wiring import build_runtime
 from amzorders.ledger.schema import store_orders
+from amzorders.sync.reconcile import local_yesterday
 
 
 def store_count(runtime) -> tuple[int, int]:
@@ -175,3 +176,34 @@ def test_scheduled_jobs_run_through_the_service(served: Served):
     report = service.run_job("reconcile", "eu")
     assert report.error is None and report.unrepaired == []
     assert service.run_job("purge_pii", "*") == 0  # nothing older than the 90-day retention yet
+
+
+def test_api_calls_of_overlapping_runs_are_counted_once(config):
+    """`serve` runs an account's import and its catch-ups at once. The metrics count each call Amazon
+    answered once: the import waiting in its first call does not take the recheck's calls as its own."""
+    gate = GatedTransport()
+    runtime = build_runtime(config, transport=gate)
+    service = build_service(runtime)
+    try:
+        importing = threading.Thread(target=service.operator.run, args=("import", "eu"))
+        importing.start()
+        assert gate.entered.wait(30), "the import never reached Amazon"
+        recheck = service.operator.run("recheck", "eu")
+        assert recheck[0].outcome == "ok" and recheck[0].api_calls >= 1
+        gate.release.set()
+        importing.join(60)
+        stats = runtime.engine_for("eu").client(runtime.accounts["eu"]).stats
+
+        def counted() -> float | None:
+            return service.metrics.registry.get_sample_value(
+                "amzorders_api_calls_total", {"account": "eu", "operation": "searchOrders"}
+            )
+
+        assert counted() == stats.calls["searchOrders"]
+        before = stats.calls["searchOrders"]
+        service.operator.reconcile(local_yesterday(runtime.clock.now(), "UTC"), "eu")
+        assert stats.calls["searchOrders"] > before  # the reconciliation's calls are counted too
+        assert counted() == stats.calls["searchOrders"]
+    finally:
+        gate.release.set()
+        runtime.close()

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from amzorders.amazon.auth import AccessTokens
+from amzorders.amazon.client import ClientStats
 from amzorders.amazon.errors import AmazonError, AuthError
 from amzorders.app import exit_codes, views
 from amzorders.app.alerts import Alerter
@@ -70,6 +71,8 @@ class Operator:
         self.behind_alert_after = behind_alert_after or timedelta(minutes=alerts.behind_after_minutes)
         self._locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._locks_guard = threading.Lock()
+        # per account: the client's stats last reported to the metrics, and its counts then
+        self._api_reported: dict[str, tuple[ClientStats, dict[str, int], int]] = {}
 
     @property
     def clock(self):
@@ -102,14 +105,10 @@ class Operator:
                 "recheck": partial(engine.recheck, sliced=sliced),
                 "doublecheck": partial(engine.doublecheck, sliced=sliced),
             }[kind]
-            stats = engine.client(settings).stats
-            calls_before, throttled_before = dict(stats.calls), stats.throttled
             results = [self._guard(kind, account, lambda: fetch(settings))]
             if results[0].outcome not in ("busy", "refused", "unavailable"):
                 results.append(self._guard("push", account, lambda: engine.push_to_shop(settings)))
-            if self.metrics:
-                calls = {op: n - calls_before.get(op, 0) for op, n in stats.calls.items()}
-                self.metrics.observe_api(account, calls, stats.throttled - throttled_before)
+            self._report_api_calls(account, engine.client(settings).stats)
         finally:
             lock.release()
         for result in results:
@@ -119,6 +118,19 @@ class Operator:
         if kind == "import" and results[0].outcome != "busy":
             self._alert_behind(account, results[0])
         return results
+
+    def _report_api_calls(self, account: str, stats: ClientStats) -> None:
+        """Count in the metrics the account's calls made since the last report: runs of one account
+        overlap (an import and a catch-up), so what a run saw change during it is not all its own."""
+        if not self.metrics:
+            return
+        with self._locks_guard:
+            last = self._api_reported.get(account)
+            before_calls, before_throttled = (last[1], last[2]) if last and last[0] is stats else ({}, 0)
+            now_calls, now_throttled = dict(stats.calls), stats.throttled
+            self._api_reported[account] = (stats, now_calls, now_throttled)
+        calls = {op: n - before_calls.get(op, 0) for op, n in now_calls.items()}
+        self.metrics.observe_api(account, calls, now_throttled - before_throttled)
 
     def run_all(self, kind: str, only: str | None = None) -> list[RunSummary]:
         return [r for account in self.accounts(only) for r in self.run(kind, account)]
@@ -196,6 +208,7 @@ class Operator:
         with lock:
             engine = self.runtime.engine_for(account)
             report = engine.reconcile(self.runtime.accounts[account], day, spare_quota=spare_quota)
+            self._report_api_calls(account, engine.client(self.runtime.accounts[account]).stats)
         left = unrepaired_ids(report)
         if left and self.alerter:
             self.alerter.reconciliation_unrepaired(account, day.isoformat(), left)
@@ -211,6 +224,7 @@ class Operator:
         try:
             engine = self.runtime.engine_for(account)
             report = engine.resume_reconciliation(self.runtime.accounts[account])
+            self._report_api_calls(account, engine.client(self.runtime.accounts[account]).stats)
         finally:
             lock.release()
         if report is None:
