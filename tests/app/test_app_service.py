@@ -179,13 +179,14 @@ def test_scheduled_jobs_run_through_the_service(served: Served):
 
 
 def test_api_calls_of_overlapping_runs_are_counted_once(config):
-    """`serve` runs an account's import and its catch-ups at once. The metrics count each call Amazon
-    answered once: the import waiting in its first call does not take the recheck's calls as its own."""
+    """`serve` runs an account's import and its catch-ups at once. The runs' rows and the metrics count
+    each call once: the import waiting in its first call does not take the recheck's calls as its own."""
     gate = GatedTransport()
     runtime = build_runtime(config, transport=gate)
     service = build_service(runtime)
     try:
-        importing = threading.Thread(target=service.operator.run, args=("import", "eu"))
+        imported = []
+        importing = threading.Thread(target=lambda: imported.extend(service.operator.run("import", "eu")))
         importing.start()
         assert gate.entered.wait(30), "the import never reached Amazon"
         recheck = service.operator.run("recheck", "eu")
@@ -193,6 +194,8 @@ def test_api_calls_of_overlapping_runs_are_counted_once(config):
         gate.release.set()
         importing.join(60)
         stats = runtime.engine_for("eu").client(runtime.accounts["eu"]).stats
+        # each run's row counts its own calls
+        assert imported[0].api_calls + recheck[0].api_calls == sum(stats.calls.values())
 
         def counted() -> float | None:
             return service.metrics.registry.get_sample_value(

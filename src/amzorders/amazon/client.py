@@ -14,6 +14,8 @@ import platform
 import ssl
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -129,6 +131,22 @@ class ClientStats:
     retries: int = 0
     restarts: int = 0  # searchOrders windows re-run after an expired page token
     quota_wait: float = 0.0  # seconds spent waiting for the governor
+
+
+# The requests of the run going on in this thread (`calls_of_this_run`). Runs of one account (an import
+# and a catch-up) share its client from several threads: the client's own totals cannot say whose a call was.
+_RUN_CALLS: ContextVar[Counter[str] | None] = ContextVar("amzorders_run_calls", default=None)
+
+
+@contextmanager
+def calls_of_this_run() -> Iterator[Counter[str]]:
+    """Count, per operation, the requests made in this thread (this context) until the block ends."""
+    calls: Counter[str] = Counter()
+    token = _RUN_CALLS.set(calls)
+    try:
+        yield calls
+    finally:
+        _RUN_CALLS.reset(token)
 
 
 class _LazyCookies(httpx.Cookies):
@@ -285,6 +303,9 @@ class OrdersClient:
         self.stats.quota_wait += waited
         access_token = self._tokens.get()  # cached; refreshed if the quota wait brought it near expiry
         self.stats.calls[operation] += 1
+        run_calls = _RUN_CALLS.get()
+        if run_calls is not None:
+            run_calls[operation] += 1
         try:
             response = self._http.get(
                 request_url(self._endpoint + path, params), headers={"x-amz-access-token": access_token}

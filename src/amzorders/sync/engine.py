@@ -20,7 +20,7 @@ from functools import partial
 import httpx
 from sqlalchemy import Engine
 
-from amzorders.amazon.client import OrdersClient
+from amzorders.amazon.client import OrdersClient, calls_of_this_run
 from amzorders.amazon.errors import AmazonError
 from amzorders.amazon.governor import QuotaGovernor
 from amzorders.clock import Clock
@@ -257,10 +257,6 @@ class SyncEngine:
             self._clients[account.name] = client
         return client
 
-    def _api_calls(self, account: AccountSettings) -> int:
-        client = self._clients.get(account.name)
-        return sum(client.stats.calls.values()) if client is not None else 0
-
     def _run(
         self,
         kind: str,
@@ -288,7 +284,6 @@ class SyncEngine:
             summary.finished_at = self.clock.now()
             self.books.record_run(**summary.ledger_values())
             return summary
-        calls_before = self._api_calls(settings)
         ctx = PassContext(
             account=settings,
             orders=self.orders,
@@ -308,20 +303,21 @@ class SyncEngine:
             while_waiting=while_waiting,
             reconciliation_waits=kind == "incremental" and self._reconciliation_waits(settings),
         )
-        try:
-            body(ctx)
-        except AmazonError as exc:
-            summary.outcome, summary.error = "error", str(exc)
-            log.warning("%s run for %s stopped: %s", kind, settings.name, exc)
-        except Exception as exc:
-            summary.outcome, summary.error = "error", f"{type(exc).__name__}: {exc}"
-            log.exception("%s run for %s failed", kind, settings.name)
-        finally:
-            if ctx.published:
-                summary.notes.append(f"{ctx.published} shop order(s) published while waiting for quota")
-            if summary.notes:
-                log.info("%s run for %s: %s", kind, settings.name, "; ".join(summary.notes[:5]))
-            summary.api_calls = self._api_calls(settings) - calls_before
-            summary.finished_at = self.clock.now()
-            self.books.release_lock(key, holder, run=summary.ledger_values())
+        with calls_of_this_run() as calls:  # this run's own: another run may share the client
+            try:
+                body(ctx)
+            except AmazonError as exc:
+                summary.outcome, summary.error = "error", str(exc)
+                log.warning("%s run for %s stopped: %s", kind, settings.name, exc)
+            except Exception as exc:
+                summary.outcome, summary.error = "error", f"{type(exc).__name__}: {exc}"
+                log.exception("%s run for %s failed", kind, settings.name)
+            finally:
+                if ctx.published:
+                    summary.notes.append(f"{ctx.published} shop order(s) published while waiting for quota")
+                if summary.notes:
+                    log.info("%s run for %s: %s", kind, settings.name, "; ".join(summary.notes[:5]))
+                summary.api_calls = sum(calls.values())
+                summary.finished_at = self.clock.now()
+                self.books.release_lock(key, holder, run=summary.ledger_values())
         return summary
