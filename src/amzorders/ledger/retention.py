@@ -22,7 +22,10 @@ class PiiRetention:
     engine: Engine
 
     def purge_pii(self, created_before: datetime, *, batch_size: int = 500) -> int:
-        """Remove buyer and recipient data from snapshots of orders created before the cutoff."""
+        """Remove buyer and recipient data from snapshots of orders created before the cutoff.
+
+        The rows are locked as they are read (PostgreSQL; SQLite's writers take turns): a newer version
+        written meanwhile would otherwise be overwritten with the older snapshot, purged."""
         purged = 0
         c = orders.c
         while True:
@@ -32,6 +35,7 @@ class PiiRetention:
                     .where(c.pii_purged.is_(False), c.created_time < created_before)
                     .order_by(c.id)
                     .limit(batch_size)
+                    .with_for_update()
                 ).all()
                 if not rows:
                     return purged
