@@ -8,11 +8,13 @@ import time
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
 from amzorders.clock import format_instant
 from amzorders.ledger.bookkeeping import Bookkeeping
 from amzorders.ledger.db import open_ledger
 from amzorders.ledger.orders import OrderBook, ShopOutcome
+from amzorders.ledger.schema import orders
 from amzorders.ledger.states import ParkReason, ShopState
 from amzorders.sync.rules import plan_snapshot
 from ledger.conftest import statements_sent
@@ -319,3 +321,76 @@ def _waiting_for_a_lock(ledger) -> bool:
             " WHERE datname = current_database() AND wait_event_type = 'Lock'"
         )
         return bool(waiting.scalar())
+
+
+@pytest.mark.postgres
+def test_the_pii_purge_never_puts_back_an_older_snapshot(pg_url, clock):
+    """A newer version of an old order is being written (uncommitted) when the purge reads the order:
+    the purge waits for it and purges the newer snapshot. It used to rewrite the row with the older one,
+    so that the snapshot no longer matched the row's status and lastUpdatedTime."""
+    ledger = open_ledger(pg_url)
+    Bookkeeping(ledger).ensure_account("main", "A1SELLER", ["A13V1IB3VIYZZH"], at=clock.now())
+    book = OrderBook(ledger)
+    created = "2026-07-01T10:00:00Z"
+    record(book, clock, amazon_order("OLD", status="UNSHIPPED", created=created))
+    newer = amazon_order("OLD", status="SHIPPED", created=created, updated=at(clock, 5))
+    writing, purged = threading.Event(), []
+
+    def purge_meanwhile(_conn) -> None:
+        writing.set()
+        deadline = time.monotonic() + 10
+        while not _waiting_for_a_lock(ledger):  # the purge waits for the row being written
+            assert time.monotonic() < deadline, "the purge never met the write"
+            time.sleep(0.02)
+
+    purge = threading.Thread(
+        target=lambda: writing.wait(10) and purged.append(book.purge_pii(clock.now() - timedelta(days=90)))
+    )
+    purge.start()
+    try:
+        OrderBook(ledger).record_snapshots(
+            "main", [newer], seen_at=clock.now(), planner=planner, also=purge_meanwhile
+        )
+        purge.join(30)
+        row = book.get("main", "OLD")
+        assert purged == [1] and row.pii_purged
+        assert (row.status, row.raw()["fulfillment"]["fulfillmentStatus"]) == ("SHIPPED", "SHIPPED")
+        assert row.raw()["lastUpdatedTime"] == newer["lastUpdatedTime"] and "buyer" not in row.raw()
+    finally:
+        ledger.dispose()
+
+
+@pytest.mark.postgres
+def test_a_new_version_is_planned_with_the_shop_outcome_written_meanwhile(pg_url, clock):
+    """The push is writing that order A now exists in the shop (uncommitted) when the import records A's
+    cancellation: the import waits for it and plans the cancellation of the shop order. It used to plan
+    from the row as it was before ("never created": nothing to do), leaving the shop order to ship."""
+    ledger = open_ledger(pg_url)
+    Bookkeeping(ledger).ensure_account("main", "A1SELLER", ["A13V1IB3VIYZZH"], at=clock.now())
+    book = OrderBook(ledger)
+    record(book, clock, amazon_order("A", status="UNSHIPPED"))
+    row_id = book.get("main", "A").id
+    recorded = []
+    importing = threading.Thread(
+        target=lambda: recorded.append(
+            record(book, clock, amazon_order("A", status="CANCELLED", updated=at(clock, 5)))
+        )
+    )
+    try:
+        with ledger.begin() as conn:  # the push's outcome: created in the shop, to ship
+            conn.execute(
+                update(orders)
+                .where(orders.c.id == row_id)
+                .values(shop_state=ShopState.CREATED, shop_status="to_ship", shop_reference="S-1")
+            )
+            importing.start()
+            deadline = time.monotonic() + 10
+            while not _waiting_for_a_lock(ledger):
+                assert time.monotonic() < deadline, "the import never met the outcome being written"
+                time.sleep(0.02)
+        importing.join(30)
+        row = book.get("main", "A")
+        assert recorded and recorded[0].changed == 1
+        assert (row.status, row.shop_state, row.target_status) == ("CANCELLED", "to_update", "cancelled")
+    finally:
+        ledger.dispose()

@@ -317,3 +317,44 @@ def test_one_engine_runs_every_pass_of_an_account_at_once_from_threads(make_worl
     world.run(1 * D)
     refs = [o.amazon_order_id for o in world.store.iter_orders()]
     assert sorted(refs) == sorted(ids)
+
+
+class GatedShop(FlakyShop):
+    """A shop whose order creation waits for `release` (a PrestaShop creating a batch takes minutes)."""
+
+    def __init__(self, store: BuiltinStore) -> None:
+        super().__init__(store)
+        self.creating, self.release = threading.Event(), threading.Event()
+
+    def create_order(self, draft):
+        self.creating.set()
+        assert self.release.wait(30), "never released"
+        return super().create_order(draft)
+
+
+def test_an_order_cancelled_while_the_shop_creates_it_is_cancelled_in_the_shop(make_world):
+    """The import records a cancellation while a push (another job's) is creating the order in the shop.
+    The creation's outcome must not put back the plan of the version it acted on: the order now exists in
+    the shop and Amazon cancelled it, so the next push cancels it. (It stayed "to ship" in the shop until
+    the next day's reconciliation, for the merchant to ship a cancelled order.)"""
+    b = ScenarioBuilder(days=1)
+    order = b.order("MERCHANT", [(M, "PENDING"), (4 * M, "UNSHIPPED"), (20 * M, "CANCELLED")])
+    world = make_world(b.build())
+    shop = GatedShop(world.store)
+    engine = world.new_engine(store=shop, governor=world.engine.governor)
+    world.clock.advance_to(START + 10 * M)
+    assert engine.import_incremental(world.account).orders_seen == 1
+    pushed = []
+    pushing = threading.Thread(target=lambda: pushed.append(engine.push_to_shop(world.account)))
+    pushing.start()
+    try:
+        assert shop.creating.wait(30)
+        world.clock.advance_to(START + 30 * M)
+        assert engine.import_incremental(world.account).orders_seen == 1  # the cancellation
+    finally:
+        shop.release.set()
+        pushing.join(30)
+        engine.close()
+    assert pushed[0].created == 1 and world.shop_status(order) == ShopOrderStatus.TO_SHIP
+    world.engine.push_to_shop(world.account)
+    assert world.shop_status(order) == ShopOrderStatus.CANCELLED

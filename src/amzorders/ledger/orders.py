@@ -361,5 +361,7 @@ _KNOWN = select(
     _o.importable_at, _o.status_since, _o.next_check_at,
 ).where(
     _o.account == bindparam("account"), _o.amazon_order_id.in_(bindparam("ids", expanding=True))
-)  # fmt: skip
+).order_by(_o.id).with_for_update()  # fmt: skip
+# Locked as read (PostgreSQL; SQLite's writers take turns), in the lock order: a shop outcome being written
+# meanwhile is waited for, so the plan knows what the shop now holds (see `push._record_outcomes`).
 _EVENT_INSERT = insert(order_events)

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
-from amzorders.ledger.batch import execute_many, update_by_id
+from amzorders.ledger.batch import execute_many, group_by_keys, update_by_id
 from amzorders.ledger.order_reads import LedgerOrder
 from amzorders.ledger.schema import order_events, orders
 from amzorders.ledger.states import ParkReason, ShopState
@@ -36,6 +36,21 @@ class ShopOutcome:
     next_attempt_at: datetime | None = None
     last_error: str | None = None
     park_reason: str | None = None
+    # The Amazon version (lastUpdatedTime, status) the shop call acted on, and the shop status it aimed
+    # at: the outcome is written only while the row still holds that version (None: unconditionally).
+    acted_on: tuple[datetime | None, str] | None = None
+    target_status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MovedOn:
+    """An outcome not written: Amazon's version of the order moved on while the shop call ran (the
+    row's plan is the newer version's, made without what this call did in the shop)."""
+
+    outcome: ShopOutcome
+    status: str  # the row's Amazon status now
+    fulfilled_by: str | None
+    version: tuple[datetime | None, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,32 +98,31 @@ class ShopWork:
         with self.engine.connect() as conn:
             return bool(conn.execute(_HAS_DUE, {"account": account, "now": now}).scalar())
 
-    def record_shop_outcomes(self, outcomes: Sequence[ShopOutcome], *, at: datetime) -> None:
+    def record_shop_outcomes(self, outcomes: Sequence[ShopOutcome], *, at: datetime) -> list[MovedOn]:
+        """Write what the shop answered, in one transaction; returns the outcomes left unwritten because
+        a newer Amazon version was recorded meanwhile (another pass ran during the shop call): the
+        caller plans them again with what the shop now holds (`push`)."""
         if not outcomes:
-            return
+            return []
         outcomes = sorted(outcomes, key=lambda o: o.order_id)  # the ledger's lock order: see `OrderBook`
-        rows = [
-            {
-                "_id": o.order_id,
-                "shop_state": o.shop_state,
-                "shop_status": o.shop_status,
-                "shop_reference": o.shop_reference,
-                "shop_created_at": o.shop_created_at,
-                "attempts": o.attempts,
-                "next_attempt_at": o.next_attempt_at,
-                "last_error": o.last_error,
-                "park_reason": o.park_reason,
-            }
-            for o in outcomes
-        ]
-        events = [
-            {"order_id": o.order_id, "at": at, "kind": o.event, "status": o.shop_status, "detail": o.detail}
-            for o in outcomes
-        ]
+        moved: list[MovedOn] = []
         with self.engine.begin() as conn:
-            keys = tuple(k for k in rows[0] if k != "_id")
-            execute_many(conn, update_by_id(keys, guard_last_updated=False), rows)
-            execute_many(conn, _EVENT_INSERT, events)
+            current = {
+                row.id: row for row in conn.execute(_VERSIONS, {"ids": [o.order_id for o in outcomes]})
+            }
+            kept = []
+            for o in outcomes:
+                row = current.get(o.order_id)
+                version = (row.last_updated_time, row.status) if row is not None else None
+                if o.acted_on is None or version is None or version == o.acted_on:
+                    kept.append(o)
+                else:
+                    moved.append(MovedOn(o, row.status, row.fulfilled_by, version))
+            if kept:
+                for keys, rows in group_by_keys([_outcome_row(o) for o in kept]).items():
+                    execute_many(conn, update_by_id(keys, guard_last_updated=False), rows)
+                execute_many(conn, _EVENT_INSERT, [_outcome_event(o, at) for o in kept])
+        return moved
 
     def apply_repairs(self, repairs: Sequence[Repair], *, at: datetime) -> None:
         """Put orders back on the shop's to-do list (reconciliation), in one transaction."""
@@ -224,4 +238,34 @@ _DUE_AMONG = (
     .where(_o.id.in_(bindparam("ids", expanding=True)), _o.id > bindparam("after_id"), or_(_TODO, _RETRY))
     .order_by(_o.id)
     .limit(bindparam("limit"))
+)
+
+
+def _outcome_row(o: ShopOutcome) -> dict[str, Any]:
+    row = {
+        "_id": o.order_id,
+        "shop_state": o.shop_state,
+        "shop_status": o.shop_status,
+        "shop_reference": o.shop_reference,
+        "shop_created_at": o.shop_created_at,
+        "attempts": o.attempts,
+        "next_attempt_at": o.next_attempt_at,
+        "last_error": o.last_error,
+        "park_reason": o.park_reason,
+    }
+    if o.acted_on is not None:
+        row["target_status"] = o.target_status
+    return row
+
+
+def _outcome_event(o: ShopOutcome, at: datetime) -> dict[str, Any]:
+    return {"order_id": o.order_id, "at": at, "kind": o.event, "status": o.shop_status, "detail": o.detail}
+
+
+# The rows' versions, locked until the outcomes are written (PostgreSQL; SQLite's writers take turns).
+_VERSIONS = (
+    select(_o.id, _o.last_updated_time, _o.status, _o.fulfilled_by)
+    .where(_o.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_o.id)
+    .with_for_update()
 )

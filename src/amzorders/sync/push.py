@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from amzorders.amazon.models import OrderParseError
 from amzorders.ledger.orders import LedgerOrder, ShopOutcome
+from amzorders.ledger.shop_work import MovedOn
 from amzorders.ledger.states import ParkReason, ShopState
 from amzorders.shops.port import (
     OrderDraft,
@@ -25,7 +26,7 @@ from amzorders.shops.port import (
     UnknownSku,
 )
 from amzorders.sync.context import PassContext
-from amzorders.sync.rules import DraftError, build_draft
+from amzorders.sync.rules import DraftError, build_draft, decide, next_shop_state
 
 
 @dataclass
@@ -49,12 +50,52 @@ def push(ctx: PassContext, *, only_ids: Sequence[int] | None = None) -> None:
             return
         after_id = due[-1].id
         batch = _push_batch(ctx, due)
-        ctx.orders.record_shop_outcomes(batch.outcomes, at=ctx.clock.now())
+        _record_outcomes(ctx, due, batch.outcomes)
         if batch.shop_down:
             ctx.summary.problems.append("the shop is unavailable: the remaining orders wait for the next run")
             return
         if len(due) < ctx.settings.push_batch_size:
             return  # that was the last batch: no need to ask again
+
+
+# Outcomes of a shop call that changed the shop: planned again when Amazon's version moved on meanwhile.
+_SHOP_CHANGED = frozenset({"shop_created", "shop_status", "shop_cancelled"})
+
+
+def _record_outcomes(ctx: PassContext, due: list[LedgerOrder], outcomes: list[ShopOutcome]) -> None:
+    """Write the outcomes, each for the Amazon version its shop call acted on. Another pass may record
+    a newer version during the call (a PrestaShop batch takes minutes): its plan did not know what the
+    call did in the shop, so an order cancelled while being created was left "to ship" there. Such an
+    outcome is planned again with the shop as it now stands and the version now recorded; a failed or
+    idle call leaves the newer version's plan as it is."""
+    read = {order.id: order for order in due}
+    moved = ctx.orders.record_shop_outcomes(
+        [
+            replace(
+                o,
+                acted_on=(read[o.order_id].last_updated_time, read[o.order_id].status),
+                target_status=read[o.order_id].target_status,
+            )
+            for o in outcomes
+        ],
+        at=ctx.clock.now(),
+    )
+    for _ in range(3):  # a version moving on again meanwhile: the reconciliation catches what is left
+        again = [_replanned(ctx, m) for m in moved if m.outcome.event in _SHOP_CHANGED]
+        if not again:
+            return
+        moved = ctx.orders.record_shop_outcomes(again, at=ctx.clock.now())
+
+
+def _replanned(ctx: PassContext, moved: MovedOn) -> ShopOutcome:
+    decision = decide(
+        moved.status,
+        moved.fulfilled_by,
+        shop_status=moved.outcome.shop_status,
+        fba_import_at_unshipped=ctx.settings.fba_import_at_unshipped,
+    )
+    state = next_shop_state(decision, current=moved.outcome.shop_state, park_reason=None)
+    return replace(moved.outcome, shop_state=state, target_status=decision.target, acted_on=moved.version)
 
 
 def _push_batch(ctx: PassContext, due: list[LedgerOrder]) -> _Batch:
