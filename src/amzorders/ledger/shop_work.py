@@ -36,10 +36,10 @@ class ShopOutcome:
     next_attempt_at: datetime | None = None
     last_error: str | None = None
     park_reason: str | None = None
-    # The Amazon version (lastUpdatedTime, status) the shop call acted on, and the shop status it aimed
-    # at: the outcome is written only while the row still holds that version (None: unconditionally).
+    # The Amazon version (lastUpdatedTime, status) the shop call acted on: the outcome is written only
+    # while the row still holds that version (None: unconditionally).
     acted_on: tuple[datetime | None, str] | None = None
-    target_status: str | None = None
+    target_status: str | None = None  # set by a re-plan (`push._replanned`); None: the row's stays
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +253,7 @@ def _outcome_row(o: ShopOutcome) -> dict[str, Any]:
         "last_error": o.last_error,
         "park_reason": o.park_reason,
     }
-    if o.acted_on is not None:
+    if o.target_status is not None:
         row["target_status"] = o.target_status
     return row
 

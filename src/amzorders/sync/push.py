@@ -68,17 +68,9 @@ def _record_outcomes(ctx: PassContext, due: list[LedgerOrder], outcomes: list[Sh
     call did in the shop, so an order cancelled while being created was left "to ship" there. Such an
     outcome is planned again with the shop as it now stands and the version now recorded; a failed or
     idle call leaves the newer version's plan as it is."""
-    read = {order.id: order for order in due}
+    read = {order.id: (order.last_updated_time, order.status) for order in due}
     moved = ctx.orders.record_shop_outcomes(
-        [
-            replace(
-                o,
-                acted_on=(read[o.order_id].last_updated_time, read[o.order_id].status),
-                target_status=read[o.order_id].target_status,
-            )
-            for o in outcomes
-        ],
-        at=ctx.clock.now(),
+        [replace(o, acted_on=read[o.order_id]) for o in outcomes], at=ctx.clock.now()
     )
     for _ in range(3):  # a version moving on again meanwhile: the reconciliation catches what is left
         again = [_replanned(ctx, m) for m in moved if m.outcome.event in _SHOP_CHANGED]
