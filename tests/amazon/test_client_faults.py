@@ -20,6 +20,7 @@ from amzorders.amazon.errors import (
     TransportError,
 )
 from amzorders.amazon.governor import MemoryBucketStore, Priority, QuotaGovernor
+from amzorders.clock import SimClock
 
 QUERY = SearchQuery(marketplace_ids=(FR,), last_updated_after=SCENARIO_START)
 RETRIES = 3
@@ -172,3 +173,19 @@ def test_each_retry_is_logged_without_secrets(in_process, caplog):
     line = caplog.records[0].getMessage()
     assert "A1SELLER" in line and "ServiceUnavailable" in line and "retry 1" in line
     assert "Atz" not in line and "sim-secret" not in line
+
+
+def test_a_cached_token_amazon_says_has_expired_is_renewed_and_the_call_made_again(simulator, clock):
+    """This host's clock runs 11 minutes behind Amazon's (no NTP, a VM resumed after a pause): a cached
+    token still valid by ours has expired by Amazon's. The client logs in again and makes the call once
+    more, instead of failing the run (a token refused just after it was fetched stays final: above)."""
+    amazon_clock = SimClock(clock.now())
+    marketplace, make_client = simulator(scenario_for(3), marketplace_clock=amazon_clock)
+    client = make_client()
+    order_id = first_order_id(marketplace)
+    assert client.get_order(order_id)["orderId"] == order_id  # a token valid for an hour
+    clock.advance(50 * 60)  # ours: 50 minutes on, the token is still good (renewed 5 minutes before its end)
+    amazon_clock.advance(61 * 60)  # Amazon's: expired a minute ago
+    assert client.get_order(order_id)["orderId"] == order_id
+    assert marketplace.stats.token_calls == 2  # logged in again once
+    assert client.stats.calls[GET_ORDER] == 3 and client.stats.retries == 1

@@ -133,6 +133,10 @@ class ClientStats:
     quota_wait: float = 0.0  # seconds spent waiting for the governor
 
 
+class _CachedTokenDenied(AccessDenied):
+    """403 for a token taken from the cache rather than fetched for this call: tried once more (`_call`)."""
+
+
 # The requests of the run going on in this thread (`calls_of_this_run`). Runs of one account (an import
 # and a catch-up) share its client from several threads: the client's own totals cannot say whose a call was.
 _RUN_CALLS: ContextVar[Counter[str] | None] = ContextVar("amzorders_run_calls", default=None)
@@ -279,11 +283,16 @@ class OrdersClient:
     # -- one call, retried ----------------------------------------------------------------------------------
 
     def _call(self, operation: str, path: str, params: Mapping[str, str], priority: Priority) -> dict:
-        return self._retry.run(
-            self._clock,
-            lambda quota_waits: self._attempt(operation, path, params, priority, quota_waits),
-            self._count_retry,
-        )
+        def attempt(quota_waits: list[float]) -> dict:
+            return self._attempt(operation, path, params, priority, quota_waits)
+
+        try:
+            return self._retry.run(self._clock, attempt, self._count_retry)
+        except _CachedTokenDenied:
+            # Amazon refused a token our clock still holds valid (its clock ahead of ours, a VM resumed
+            # after a pause): once more, with a token fetched now. One refused when fresh is final.
+            self.stats.retries += 1
+            return self._retry.run(self._clock, attempt, self._count_retry)
 
     def _count_retry(self, error: BaseException | None, attempt: int, sleep: float) -> None:
         self.stats.retries += 1
@@ -297,6 +306,7 @@ class OrdersClient:
         priority: Priority,
         quota_waits: list[float],
     ) -> dict:
+        refreshes = self._tokens.refreshes
         self._tokens.get()  # refused credentials fail here, before any quota is spent
         waited = self._governor.acquire(self.seller_id, operation, priority)
         quota_waits.append(waited)
@@ -319,7 +329,7 @@ class OrdersClient:
         self._learn_rate(operation, response)
         if response.status_code == 200:
             return self._json_body(operation, response)
-        raise self._error(operation, response)
+        raise self._error(operation, response, cached_token=self._tokens.refreshes == refreshes)
 
     def _learn_rate(self, operation: str, response: httpx.Response) -> None:
         announced = response.headers.get("x-amzn-ratelimit-limit")
@@ -344,7 +354,7 @@ class OrdersClient:
             raise TransportError("the 200 answer is not a JSON object", status=200, operation=operation)
         return body
 
-    def _error(self, operation: str, response: httpx.Response) -> AmazonError:
+    def _error(self, operation: str, response: httpx.Response, *, cached_token: bool) -> AmazonError:
         status = response.status_code
         code, message = _amazon_error(response)
         kind = error_for_status(status)
@@ -355,6 +365,8 @@ class OrdersClient:
         elif kind is AccessDenied:
             self._tokens.invalidate()  # an expired or revoked token must not be reused
             hint = ACCESS_DENIED_HINT
+            if cached_token:
+                kind = _CachedTokenDenied
         return kind(
             message or response.reason_phrase or "no message",
             status=status,
