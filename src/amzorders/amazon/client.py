@@ -3,7 +3,8 @@
 Every request first takes a token from the quota governor, then an LWA access token, then goes out.
 Answers become dicts (the raw order JSON; `amzorders.amazon.models.parse_order` types them) or typed
 errors. Transient failures (429, 5xx, timeouts, resets, malformed bodies) are retried as `retry`
-says (full-jitter backoff on the injected clock, bounded in attempts and time); 400/403/404 never are.
+says (full-jitter backoff on the injected clock, bounded in attempts and time); 400/403/404 never are,
+except a 403 for a cached access token, tried once more with a new one (Amazon's clock ahead of ours).
 """
 
 from __future__ import annotations
@@ -12,11 +13,8 @@ import functools
 import logging
 import platform
 import ssl
-from collections import Counter
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -41,6 +39,7 @@ from .errors import (
 from .governor import Priority, QuotaGovernor
 from .regions import LWA_TOKEN_URL
 from .retry import RetryPolicy
+from .stats import ClientStats
 
 log = logging.getLogger(__name__)
 
@@ -124,33 +123,8 @@ class SearchPage:
     restarted: bool
 
 
-@dataclass
-class ClientStats:
-    calls: Counter[str] = field(default_factory=Counter)  # HTTP requests per operation, retries included
-    throttled: int = 0  # 429 answers seen
-    retries: int = 0
-    restarts: int = 0  # searchOrders windows re-run after an expired page token
-    quota_wait: float = 0.0  # seconds spent waiting for the governor
-
-
 class _CachedTokenDenied(AccessDenied):
     """403 for a token taken from the cache rather than fetched for this call: tried once more (`_call`)."""
-
-
-# The requests of the run going on in this thread (`calls_of_this_run`). Runs of one account (an import
-# and a catch-up) share its client from several threads: the client's own totals cannot say whose a call was.
-_RUN_CALLS: ContextVar[Counter[str] | None] = ContextVar("amzorders_run_calls", default=None)
-
-
-@contextmanager
-def calls_of_this_run() -> Iterator[Counter[str]]:
-    """Count, per operation, the requests made in this thread (this context) until the block ends."""
-    calls: Counter[str] = Counter()
-    token = _RUN_CALLS.set(calls)
-    try:
-        yield calls
-    finally:
-        _RUN_CALLS.reset(token)
 
 
 class _LazyCookies(httpx.Cookies):
@@ -312,10 +286,7 @@ class OrdersClient:
         quota_waits.append(waited)
         self.stats.quota_wait += waited
         access_token = self._tokens.get()  # cached; refreshed if the quota wait brought it near expiry
-        self.stats.calls[operation] += 1
-        run_calls = _RUN_CALLS.get()
-        if run_calls is not None:
-            run_calls[operation] += 1
+        self.stats.count_call(operation)
         try:
             response = self._http.get(
                 request_url(self._endpoint + path, params), headers={"x-amz-access-token": access_token}

@@ -22,8 +22,8 @@ from typing import Any
 import httpx
 
 from amzorders.amazon.auth import AccessTokens
-from amzorders.amazon.client import ClientStats
 from amzorders.amazon.errors import AmazonError, AuthError
+from amzorders.amazon.stats import ClientStats
 from amzorders.app import exit_codes, views
 from amzorders.app.alerts import Alerter
 from amzorders.app.metrics import Metrics

@@ -20,9 +20,10 @@ from functools import partial
 import httpx
 from sqlalchemy import Engine
 
-from amzorders.amazon.client import OrdersClient, calls_of_this_run
+from amzorders.amazon.client import OrdersClient
 from amzorders.amazon.errors import AmazonError
 from amzorders.amazon.governor import QuotaGovernor
+from amzorders.amazon.stats import calls_of_this_run
 from amzorders.clock import Clock
 from amzorders.ledger.bookkeeping import Bookkeeping
 from amzorders.ledger.orders import OrderBook
