@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from amzorders.amazon.models import OrderParseError
-from amzorders.ledger.orders import LedgerOrder, ShopOutcome
+from amzorders.ledger.orders import Known, LedgerOrder, ShopOutcome
 from amzorders.ledger.shop_work import MovedOn
 from amzorders.ledger.states import ParkReason, ShopState
 from amzorders.shops.port import (
@@ -26,7 +26,7 @@ from amzorders.shops.port import (
     UnknownSku,
 )
 from amzorders.sync.context import PassContext
-from amzorders.sync.rules import DraftError, build_draft, decide, next_shop_state
+from amzorders.sync.rules import DraftError, build_draft, plan_status
 
 
 @dataclass
@@ -80,14 +80,14 @@ def _record_outcomes(ctx: PassContext, due: list[LedgerOrder], outcomes: list[Sh
 
 
 def _replanned(ctx: PassContext, moved: MovedOn) -> ShopOutcome:
-    decision = decide(
-        moved.status,
-        moved.fulfilled_by,
-        shop_status=moved.outcome.shop_status,
-        fba_import_at_unshipped=ctx.settings.fba_import_at_unshipped,
+    """The outcome planned as the newer version's snapshot would have been, had it known the shop's order."""
+    known = Known(moved.status, moved.outcome.shop_state, moved.outcome.shop_status, None)
+    plan = plan_status(
+        moved.status, moved.fulfilled_by, known, fba_import_at_unshipped=ctx.settings.fba_import_at_unshipped
     )
-    state = next_shop_state(decision, current=moved.outcome.shop_state, park_reason=None)
-    return replace(moved.outcome, shop_state=state, target_status=decision.target, acted_on=moved.version)
+    return replace(
+        moved.outcome, shop_state=plan.shop_state, target_status=plan.target_status, acted_on=moved.version
+    )
 
 
 def _push_batch(ctx: PassContext, due: list[LedgerOrder]) -> _Batch:

@@ -109,10 +109,19 @@ def plan_snapshot(
     order: Order, known: Known | None, *, fba_import_at_unshipped: bool = False
 ) -> SnapshotPlan:
     """The ledger's shop state for a new snapshot of `order`, given what the ledger knew (None: new)."""
-    status = order.fulfillment_status
+    return plan_status(
+        order.fulfillment_status, order.fulfilled_by, known, fba_import_at_unshipped=fba_import_at_unshipped
+    )
+
+
+def plan_status(
+    status: str, fulfilled_by: str | None, known: Known | None, *, fba_import_at_unshipped: bool = False
+) -> SnapshotPlan:
+    """`plan_snapshot` from the order's status and fulfilment channel alone (all the rules look at): a
+    shop outcome written after a newer version is planned again from the row, without its snapshot."""
     decision = decide(
         status,
-        order.fulfilled_by,
+        fulfilled_by,
         shop_status=known.shop_status if known else None,
         fba_import_at_unshipped=fba_import_at_unshipped,
     )
@@ -121,7 +130,7 @@ def plan_snapshot(
         current=known.shop_state if known else None,
         park_reason=known.park_reason if known else None,
     )
-    importable = is_importable(status, order.fulfilled_by, fba_import_at_unshipped=fba_import_at_unshipped)
+    importable = is_importable(status, fulfilled_by, fba_import_at_unshipped=fba_import_at_unshipped)
     return SnapshotPlan(state, decision.target, importable)
 
 
