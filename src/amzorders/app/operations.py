@@ -108,7 +108,7 @@ class Operator:
             results = [self._guard(kind, account, lambda: fetch(settings))]
             if results[0].outcome not in ("busy", "refused", "unavailable"):
                 results.append(self._guard("push", account, lambda: engine.push_to_shop(settings)))
-            self._report_api_calls(account, engine.client(settings).stats)
+            self._report_api_calls(account)
         finally:
             lock.release()
         for result in results:
@@ -119,11 +119,12 @@ class Operator:
             self._alert_behind(account, results[0])
         return results
 
-    def _report_api_calls(self, account: str, stats: ClientStats) -> None:
+    def _report_api_calls(self, account: str) -> None:
         """Count in the metrics the account's calls made since the last report: runs of one account
         overlap (an import and a catch-up), so what a run saw change during it is not all its own."""
         if not self.metrics:
             return
+        stats = self.runtime.engine_for(account).client(self.runtime.accounts[account]).stats
         with self._locks_guard:
             last = self._api_reported.get(account)
             before_calls, before_throttled = (last[1], last[2]) if last and last[0] is stats else ({}, 0)
@@ -208,7 +209,7 @@ class Operator:
         with lock:
             engine = self.runtime.engine_for(account)
             report = engine.reconcile(self.runtime.accounts[account], day, spare_quota=spare_quota)
-            self._report_api_calls(account, engine.client(self.runtime.accounts[account]).stats)
+            self._report_api_calls(account)
         left = unrepaired_ids(report)
         if left and self.alerter:
             self.alerter.reconciliation_unrepaired(account, day.isoformat(), left)
@@ -224,7 +225,7 @@ class Operator:
         try:
             engine = self.runtime.engine_for(account)
             report = engine.resume_reconciliation(self.runtime.accounts[account])
-            self._report_api_calls(account, engine.client(self.runtime.accounts[account]).stats)
+            self._report_api_calls(account)
         finally:
             lock.release()
         if report is None:
