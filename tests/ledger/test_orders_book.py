@@ -13,9 +13,11 @@ from sqlalchemy import update
 from amzorders.clock import format_instant
 from amzorders.ledger.bookkeeping import Bookkeeping
 from amzorders.ledger.db import open_ledger
-from amzorders.ledger.orders import OrderBook, ShopOutcome
+from amzorders.ledger.orders import OrderBook, Repair, ShopOutcome
 from amzorders.ledger.schema import orders
+from amzorders.ledger.shop_work import ActedOn
 from amzorders.ledger.states import ParkReason, ShopState
+from amzorders.shops.port import ShopOrderStatus
 from amzorders.sync.rules import plan_snapshot
 from ledger.conftest import statements_sent
 from ledger.order_json import amazon_order
@@ -148,6 +150,38 @@ def test_due_orders_and_shop_outcomes(book, clock):
         "shipped",
         "R0",
     )
+
+
+def test_an_outcome_is_written_only_while_the_row_holds_what_its_shop_call_acted_on(book, clock):
+    """A shop call takes minutes: a repair or a park by hand meanwhile changes the row's plan. The
+    outcome of the call is then handed back (to be planned again), not written over them."""
+    record(book, clock, *(amazon_order(x) for x in "ABC"))
+    a, b, c = book.due_for_shop("main", clock.now())
+
+    def created(order, reference):
+        return ShopOutcome(
+            order.id,
+            ShopState.CREATED,
+            "shop_created",
+            shop_status="to_ship",
+            shop_reference=reference,
+            acted_on=ActedOn.of(order),
+        )
+
+    book.apply_repairs(
+        [Repair(b.id, ShopState.TO_UPDATE, ShopOrderStatus.CANCELLED, "shop differs", "S-9", "to_ship")],
+        at=clock.now(),
+    )
+    assert book.park("main", "C", "customer asked to hold", at=clock.now())
+    moved = book.record_shop_outcomes(
+        [created(a, "S-1"), created(b, "S-2"), created(c, "S-3")], at=clock.now()
+    )
+    assert book.get("main", "A").shop_reference == "S-1"  # unchanged row: written
+    assert {m.outcome.order_id: m.now.shop_state for m in moved} == {b.id: "to_update", c.id: "parked"}
+    by_id = {m.outcome.order_id: m for m in moved}
+    assert by_id[c.id].now.park_reason == ParkReason.REJECTED
+    assert by_id[c.id].last_error == "customer asked to hold"
+    assert book.get("main", "B").shop_reference == "S-9" and book.get("main", "C").shop_state == "parked"
 
 
 def test_pending_watch_selection(book, clock):

@@ -384,3 +384,47 @@ def test_an_order_cancelled_while_the_shop_creates_it_is_cancelled_in_the_shop(m
     assert pushed[0].created == 1 and world.shop_status(order) == ShopOrderStatus.TO_SHIP
     world.engine.push_to_shop(world.account)
     assert world.shop_status(order) == ShopOrderStatus.CANCELLED
+
+
+def test_an_order_parked_by_hand_while_the_shop_creates_it_stays_parked_and_is_never_created_twice(
+    make_world,
+):
+    """A merchant parks an order while a push is creating it in the shop. The creation's outcome used to
+    be written over the park: the order showed as created, and the park was undone without a word. Now
+    the park stands, with the shop's order recorded, and a retry by hand finds it instead of creating a
+    second one."""
+    b = ScenarioBuilder(days=1)
+    order = b.order("MERCHANT", [(M, "PENDING"), (4 * M, "UNSHIPPED")])
+    world = make_world(b.build())
+    shop = GatedShop(world.store)
+    engine = world.new_engine(store=shop, governor=world.engine.governor)
+    world.clock.advance_to(START + 10 * M)
+    assert engine.import_incremental(world.account).orders_seen == 1
+    book = OrderBook(world.ledger)
+    pushed = []
+    pushing = threading.Thread(target=lambda: pushed.append(engine.push_to_shop(world.account)))
+    pushing.start()
+    try:
+        assert shop.creating.wait(30)
+        assert book.park(world.account.name, order, "customer asked to hold", at=world.clock.now())
+    finally:
+        shop.release.set()
+        pushing.join(30)
+        engine.close()
+    row = book.get(world.account.name, order)
+    assert pushed[0].created == 1
+    assert (row.shop_state, row.park_reason, row.last_error) == (
+        "parked",
+        "rejected",
+        "customer asked to hold",
+    )
+    assert row.shop_reference is not None and row.shop_status == "to_ship"
+    assert "stays parked" in book.events(world.account.name, order)[-1]["detail"]
+    world.engine.push_to_shop(world.account)
+    assert book.get(world.account.name, order).shop_state == "parked"  # nothing tried until a retry
+    assert book.retry(world.account.name, order, at=world.clock.now())
+    world.engine.push_to_shop(world.account)
+    row = book.get(world.account.name, order)
+    assert (row.shop_state, row.shop_status) == ("created", "to_ship")
+    assert [o.amazon_order_id for o in world.store.iter_orders()] == [order]
+    assert shop.calls == 1  # the retry found the shop's order in the ledger: no second creation call

@@ -36,21 +36,50 @@ class ShopOutcome:
     next_attempt_at: datetime | None = None
     last_error: str | None = None
     park_reason: str | None = None
-    # The Amazon version (lastUpdatedTime, status) the shop call acted on: the outcome is written only
-    # while the row still holds that version (None: unconditionally).
-    acted_on: tuple[datetime | None, str] | None = None
+    # What the shop call acted on: the outcome is written only while the row still holds it (None:
+    # unconditionally).
+    acted_on: ActedOn | None = None
     target_status: str | None = None  # set by a re-plan (`push._replanned`); None: the row's stays
 
 
 @dataclass(frozen=True, slots=True)
+class ActedOn:
+    """What a shop call acted on, as the push read the row: Amazon's version of the order and the shop
+    plan. Another pass can change either during the call: the import records a newer version (planned
+    without what the call did in the shop), the reconciliation repairs the plan, a human parks the order."""
+
+    last_updated_time: datetime | None
+    status: str
+    shop_state: str
+    target_status: str | None
+    shop_reference: str | None
+    shop_status: str | None
+    park_reason: str | None
+
+    @classmethod
+    def of(cls, row: Any) -> ActedOn:
+        """From a ledger row (a `LedgerOrder` or a result row with these columns)."""
+        return cls(
+            row.last_updated_time,
+            row.status,
+            row.shop_state,
+            row.target_status,
+            row.shop_reference,
+            row.shop_status,
+            row.park_reason,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class MovedOn:
-    """An outcome not written: Amazon's version of the order moved on while the shop call ran (the
-    row's plan is the newer version's, made without what this call did in the shop)."""
+    """An outcome not written: the row changed while the shop call ran (`ActedOn`), so its plan was made
+    without what this call did in the shop. The caller plans the outcome again from the row as it is."""
 
     outcome: ShopOutcome
-    status: str  # the row's Amazon status now
+    now: ActedOn  # the row as it stands (what a re-planned outcome acts on)
     fulfilled_by: str | None
-    version: tuple[datetime | None, str]
+    last_error: str | None  # the row's (a park's reason, in words)
+    next_attempt_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +129,8 @@ class ShopWork:
 
     def record_shop_outcomes(self, outcomes: Sequence[ShopOutcome], *, at: datetime) -> list[MovedOn]:
         """Write what the shop answered, in one transaction; returns the outcomes left unwritten because
-        a newer Amazon version was recorded meanwhile (another pass ran during the shop call): the
-        caller plans them again with what the shop now holds (`push`)."""
+        the row changed during the shop call (`ActedOn`: a newer Amazon version, a repair, a park by
+        hand): the caller plans them again with what the shop now holds (`push`)."""
         if not outcomes:
             return []
         outcomes = sorted(outcomes, key=lambda o: o.order_id)  # the ledger's lock order: see `OrderBook`
@@ -113,11 +142,11 @@ class ShopWork:
             kept = []
             for o in outcomes:
                 row = current.get(o.order_id)
-                version = (row.last_updated_time, row.status) if row is not None else None
-                if o.acted_on is None or version is None or version == o.acted_on:
+                now = ActedOn.of(row) if row is not None else None
+                if o.acted_on is None or now is None or now == o.acted_on:
                     kept.append(o)
                 else:
-                    moved.append(MovedOn(o, row.status, row.fulfilled_by, version))
+                    moved.append(MovedOn(o, now, row.fulfilled_by, row.last_error, row.next_attempt_at))
             if kept:
                 for keys, rows in group_by_keys([_outcome_row(o) for o in kept]).items():
                     execute_many(conn, update_by_id(keys, guard_last_updated=False), rows)
@@ -262,9 +291,21 @@ def _outcome_event(o: ShopOutcome, at: datetime) -> dict[str, Any]:
     return {"order_id": o.order_id, "at": at, "kind": o.event, "status": o.shop_status, "detail": o.detail}
 
 
-# The rows' versions, locked until the outcomes are written (PostgreSQL; SQLite's writers take turns).
+# What the rows hold, locked until the outcomes are written (PostgreSQL; SQLite's writers take turns).
 _VERSIONS = (
-    select(_o.id, _o.last_updated_time, _o.status, _o.fulfilled_by)
+    select(
+        _o.id,
+        _o.last_updated_time,
+        _o.status,
+        _o.fulfilled_by,
+        _o.shop_state,
+        _o.target_status,
+        _o.shop_reference,
+        _o.shop_status,
+        _o.park_reason,
+        _o.last_error,
+        _o.next_attempt_at,
+    )
     .where(_o.id.in_(bindparam("ids", expanding=True)))
     .order_by(_o.id)
     .with_for_update()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from amzorders.amazon.models import OrderParseError
 from amzorders.ledger.orders import Known, LedgerOrder, ShopOutcome
-from amzorders.ledger.shop_work import MovedOn
+from amzorders.ledger.shop_work import ActedOn, MovedOn
 from amzorders.ledger.states import ParkReason, ShopState
 from amzorders.shops.port import (
     OrderDraft,
@@ -63,16 +63,17 @@ _SHOP_CHANGED = frozenset({"shop_created", "shop_status", "shop_cancelled"})
 
 
 def _record_outcomes(ctx: PassContext, due: list[LedgerOrder], outcomes: list[ShopOutcome]) -> None:
-    """Write the outcomes, each for the Amazon version its shop call acted on. Another pass may record
-    a newer version during the call (a PrestaShop batch takes minutes): its plan did not know what the
-    call did in the shop, so an order cancelled while being created was left "to ship" there. Such an
-    outcome is planned again with the shop as it now stands and the version now recorded; a failed or
-    idle call leaves the newer version's plan as it is."""
-    read = {order.id: (order.last_updated_time, order.status) for order in due}
+    """Write the outcomes, each for the row its shop call acted on (`ActedOn`). Another pass may change
+    the row during the call (a PrestaShop batch takes minutes): the import records a newer version, the
+    reconciliation repairs the plan, a human parks the order. None of them knew what the call did in the
+    shop (an order cancelled while being created was left "to ship" there; a park by hand was undone),
+    so such an outcome is planned again from the row as it now stands; a failed or idle call leaves the
+    row's new plan as it is."""
+    read = {order.id: ActedOn.of(order) for order in due}
     moved = ctx.orders.record_shop_outcomes(
         [replace(o, acted_on=read[o.order_id]) for o in outcomes], at=ctx.clock.now()
     )
-    for _ in range(3):  # a version moving on again meanwhile: the reconciliation catches what is left
+    for _ in range(3):  # the row moving on again meanwhile: the reconciliation catches what is left
         again = [_replanned(ctx, m) for m in moved if m.outcome.event in _SHOP_CHANGED]
         if not again:
             return
@@ -80,14 +81,34 @@ def _record_outcomes(ctx: PassContext, due: list[LedgerOrder], outcomes: list[Sh
 
 
 def _replanned(ctx: PassContext, moved: MovedOn) -> ShopOutcome:
-    """The outcome planned as the newer version's snapshot would have been, had it known the shop's order."""
-    known = Known(moved.status, moved.outcome.shop_state, moved.outcome.shop_status, None)
+    """The outcome of a call that changed the shop, for the row as it now stands. An order parked during
+    the call stays parked (a human decides), with the shop's order recorded so that a retry never creates
+    it twice; otherwise the rules plan the row's Amazon status against what the shop now holds, as the
+    newer version (or the repair) would have had it known."""
+    now, outcome = moved.now, moved.outcome
+    if _parked_meanwhile(outcome.acted_on, now):
+        return replace(
+            outcome,
+            shop_state=ShopState.PARKED,
+            park_reason=now.park_reason,
+            last_error=moved.last_error,
+            next_attempt_at=moved.next_attempt_at,
+            detail=f"{outcome.detail} (parked during the shop call: stays parked)",
+            acted_on=now,
+        )
+    known = Known(now.status, outcome.shop_state, outcome.shop_status, None)
     plan = plan_status(
-        moved.status, moved.fulfilled_by, known, fba_import_at_unshipped=ctx.settings.fba_import_at_unshipped
+        now.status, moved.fulfilled_by, known, fba_import_at_unshipped=ctx.settings.fba_import_at_unshipped
     )
-    return replace(
-        moved.outcome, shop_state=plan.shop_state, target_status=plan.target_status, acted_on=moved.version
-    )
+    return replace(outcome, shop_state=plan.shop_state, target_status=plan.target_status, acted_on=now)
+
+
+def _parked_meanwhile(read: ActedOn | None, now: ActedOn) -> bool:
+    """Parked for a human (not for Amazon's data, re-planned on its next version) since the push read
+    the row. A park the push was retrying (`retry` by hand) is not one: its call's outcome stands."""
+    if now.shop_state != ShopState.PARKED or now.park_reason == ParkReason.DATA:
+        return False
+    return read is None or (read.shop_state, read.park_reason) != (now.shop_state, now.park_reason)
 
 
 def _push_batch(ctx: PassContext, due: list[LedgerOrder]) -> _Batch:
