@@ -199,7 +199,7 @@ class OrdersClient:
                 # Amazon's page tokens live 24 h; a consumer that slow re-reads the window rather than
                 # skip what it did not see.
                 restarts += 1
-                self.stats.restarts += 1
+                self.stats.count_restart()
                 token, page_number, restarted = None, 0, True
                 if pinned_before is not None:
                     # The same window as the first pass: its end fixed to what the server chose then.
@@ -265,11 +265,11 @@ class OrdersClient:
         except _CachedTokenDenied:
             # Amazon refused a token our clock still holds valid (its clock ahead of ours, a VM resumed
             # after a pause): once more, with a token fetched now. One refused when fresh is final.
-            self.stats.retries += 1
+            self.stats.count_retry()
             return self._retry.run(self._clock, attempt, self._count_retry)
 
     def _count_retry(self, error: BaseException | None, attempt: int, sleep: float) -> None:
-        self.stats.retries += 1
+        self.stats.count_retry()
         log.warning("seller %s: %s; retry %d in %.1f s", self.seller_id, error, attempt, sleep)
 
     def _attempt(
@@ -284,7 +284,7 @@ class OrdersClient:
         self._tokens.get()  # refused credentials fail here, before any quota is spent
         waited = self._governor.acquire(self.seller_id, operation, priority)
         quota_waits.append(waited)
-        self.stats.quota_wait += waited
+        self.stats.add_quota_wait(waited)
         access_token = self._tokens.get()  # cached; refreshed if the quota wait brought it near expiry
         self.stats.count_call(operation)
         try:
@@ -331,7 +331,7 @@ class OrdersClient:
         kind = error_for_status(status)
         hint = None
         if status == 429:
-            self.stats.throttled += 1
+            self.stats.count_throttled()
             self._governor.observe_throttle(self.seller_id, operation)
         elif kind is AccessDenied:
             self._tokens.invalidate()  # an expired or revoked token must not be reused

@@ -128,7 +128,7 @@ class Operator:
         with self._locks_guard:
             last = self._api_reported.get(account)
             before_calls, before_throttled = (last[1], last[2]) if last and last[0] is stats else ({}, 0)
-            now_calls, now_throttled = dict(stats.calls), stats.throttled
+            now_calls, now_throttled = stats.calls_and_throttled()
             self._api_reported[account] = (stats, now_calls, now_throttled)
         calls = {op: n - before_calls.get(op, 0) for op, n in now_calls.items()}
         self.metrics.observe_api(account, calls, now_throttled - before_throttled)
