@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -91,6 +92,7 @@ class SyncEngine:
         self.orders = OrderBook(ledger)
         self.books = Bookkeeping(ledger)
         self._clients: dict[str, OrdersClient] = {}
+        self._clients_lock = threading.Lock()
         self._density: dict[str, WindowDensity] = defaultdict(WindowDensity)
         self._reconciliation_waiting: dict[str, tuple[datetime, bool]] = {}  # (read at, waits)
         self._registered: set[str] = set()
@@ -222,9 +224,11 @@ class SyncEngine:
         return self.orders.purge_pii(cutoff)
 
     def close(self) -> None:
-        for client in self._clients.values():
+        with self._clients_lock:
+            clients = list(self._clients.values())
+            self._clients.clear()
+        for client in clients:
             client.close()
-        self._clients.clear()
 
     def __enter__(self) -> SyncEngine:
         return self
@@ -244,18 +248,23 @@ class SyncEngine:
             ) from None
 
     def client(self, account: AccountSettings) -> OrdersClient:
+        """The account's one client (its token cache, its counts), made by the first run that needs it:
+        runs on several threads may ask at once, and only one of them makes it."""
         client = self._clients.get(account.name)
         if client is None:
-            client = OrdersClient(
-                seller_id=account.seller_id,
-                credentials=account.credentials,
-                endpoint=account.endpoint,
-                governor=self.governor,
-                clock=self.clock,
-                token_url=account.token_url,
-                transport=self.transport,
-            )
-            self._clients[account.name] = client
+            with self._clients_lock:
+                client = self._clients.get(account.name)
+                if client is None:
+                    client = OrdersClient(
+                        seller_id=account.seller_id,
+                        credentials=account.credentials,
+                        endpoint=account.endpoint,
+                        governor=self.governor,
+                        clock=self.clock,
+                        token_url=account.token_url,
+                        transport=self.transport,
+                    )
+                    self._clients[account.name] = client
         return client
 
     def _run(
