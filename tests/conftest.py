@@ -74,6 +74,23 @@ def pg_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def short_pool_timeout(monkeypatch) -> float:
+    """PostgreSQL ledgers opened in the test wait 1 s for a pooled connection instead of 30: a pool too
+    small for what the test holds then fails it at once."""
+    from sqlalchemy import create_engine
+
+    from amzorders.ledger import db
+
+    def create(url, **kwargs):
+        if "pool_size" in kwargs:  # PostgreSQL's pool (SQLite's engines are left as they are)
+            kwargs.setdefault("pool_timeout", 1)
+        return create_engine(url, **kwargs)
+
+    monkeypatch.setattr(db, "create_engine", create)
+    return 1.0
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request, tmp_path) -> Iterator[str]:
     """Runs a test once on SQLite and once on PostgreSQL: the ledger must behave the same on both."""

@@ -5,8 +5,13 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-from amzorders.app.config import ScheduleConfig
+import pytest
+from app_support import write_config
+from sqlalchemy import text
+
+from amzorders.app.config import ScheduleConfig, load_config
 from amzorders.app.scheduler import plan, start_scheduler
+from amzorders.app.wiring import build_runtime
 from amzorders.sync.reconcile import local_yesterday
 
 
@@ -96,3 +101,29 @@ def test_every_account_imports_at_once_while_the_others_wait():
     finally:
         release.set()
         scheduler.shutdown(wait=True)
+
+
+@pytest.mark.postgres
+@pytest.mark.timeout(60)
+def test_every_job_of_the_schedule_can_hold_a_ledger_connection_at_once(tmp_path, pg_url, short_pool_timeout):
+    """Three accounts: 19 jobs, each on a thread of its own, on a PostgreSQL ledger whose pool was 5 + 10
+    whatever the schedule (the 16th waited 30 s for a connection, then its run failed)."""
+    accounts = "".join(
+        f'[[accounts]]\nname = "{name}"\nseller_id = "A1{name.upper()}"\nmarketplaces = ["FR"]\n'
+        for name in ("eu", "uk", "us")
+    )
+    path = write_config(tmp_path, "http://127.0.0.1:9", accounts=accounts)
+    path.write_text(path.read_text().replace("sqlite:///ledger.sqlite3", pg_url))
+    config = load_config(path, environ={})
+    jobs = len(plan(config.schedule, [a.name for a in config.accounts]))
+    assert jobs > 15
+    runtime = build_runtime(config)
+    held = []
+    try:
+        for _ in range(jobs):
+            held.append(runtime.ledger.connect())
+            assert held[-1].execute(text("SELECT 1")).scalar() == 1
+    finally:
+        for connection in held:
+            connection.close()
+        runtime.close()

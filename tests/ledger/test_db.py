@@ -10,10 +10,20 @@ from datetime import UTC, datetime
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from amzorders.ledger.bookkeeping import Bookkeeping, SyncState
-from amzorders.ledger.db import SQLITE_WAL_AUTOCHECKPOINT_PAGES, current_revision, migrate, open_ledger
+from amzorders.ledger.db import (
+    PG_POOL_HEADROOM,
+    PG_POOL_KEPT,
+    SQLITE_WAL_AUTOCHECKPOINT_PAGES,
+    create_ledger_engine,
+    current_revision,
+    migrate,
+    open_ledger,
+    pg_pool_limits,
+)
 from amzorders.ledger.schema import metadata
 
 HEAD = "0002"
@@ -143,3 +153,46 @@ def test_switching_to_wal_waits_out_a_lock_sqlite_reports_at_once():
     with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
         _switch_to_wal(broken)
     assert broken.calls == 1
+
+
+def test_the_postgresql_pool_has_a_connection_for_every_concurrent_run_and_room_for_the_web():
+    assert pg_pool_limits() == pg_pool_limits(0) == (5, 10)  # a CLI command: as before
+    for runs in (1, 7, 19, 120):
+        pool_size, max_overflow = pg_pool_limits(runs)
+        assert pool_size == PG_POOL_KEPT  # kept open while idle, whatever the number of accounts
+        assert pool_size + max_overflow == runs + PG_POOL_HEADROOM
+
+
+@pytest.mark.postgres
+@pytest.mark.timeout(60)
+def test_a_postgresql_ledger_for_more_runs_than_the_old_pool_holds_them_all_at_once(
+    pg_url, short_pool_timeout
+):
+    """The pool was 5 + 10 whatever `serve` ran: a 16th run holding a connection waited for one (30 s)
+    and then failed."""
+    runs = 20
+    engine = create_ledger_engine(pg_url, concurrent_runs=runs)
+    held = []
+    try:
+        for _ in range(runs + PG_POOL_HEADROOM):
+            held.append(engine.connect())
+            assert held[-1].execute(text("SELECT 1")).scalar() == 1
+        with pytest.raises(PoolTimeout):  # and bounded
+            engine.connect()
+        assert engine.pool.size() == PG_POOL_KEPT
+    finally:
+        for connection in held:
+            connection.close()
+        engine.dispose()
+
+
+def test_sqlite_ledgers_are_opened_as_before_whatever_the_runs(sqlite_url):
+    """SQLite's writers take turns whatever the pool: `concurrent_runs` changes nothing there."""
+    sized, plain = create_ledger_engine(sqlite_url, concurrent_runs=40), create_ledger_engine(sqlite_url)
+    try:
+        assert type(sized.pool) is type(plain.pool) and sized.pool.size() == plain.pool.size()
+        with sized.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 10_000
+    finally:
+        sized.dispose()
+        plain.dispose()

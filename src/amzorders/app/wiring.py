@@ -161,10 +161,13 @@ def build_runtime(
     endpoint_override: str | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> Runtime:
+    from amzorders.app.scheduler import plan
     from amzorders.sync.engine import SyncEngine
 
     clock = clock or WallClock()
-    ledger = open_ledger(config.ledger_url)
+    # `serve` runs each job of the schedule on a thread of its own: the pool has a connection for each
+    concurrent_runs = len(plan(config.schedule, [a.name for a in config.accounts]))
+    ledger = open_ledger(config.ledger_url, concurrent_runs=concurrent_runs)
     governor = QuotaGovernor(SqlBucketStore(ledger), clock)
     endpoint, token_url, sim_transport, marketplace = amazon_target(config, clock, endpoint_override)
     transport = transport or sim_transport

@@ -36,6 +36,11 @@ _IN_PROCESS = threading.Lock()
 _SQLITE_DRIVER = "sqlite.amzorders_immediate"
 
 
+# PostgreSQL's pool: connections kept open while idle, and how many a process may hold at once beyond one
+# per concurrent run (the web app's dashboard pages, /metrics, /health and cron URLs; `pg_pool_limits`).
+PG_POOL_KEPT = 5
+PG_POOL_HEADROOM = 15
+
 # PostgreSQL's "deadlock detected" and "could not serialize": the transaction was rolled back whole and
 # can simply run again (SQLite's writers wait their turn: see `BEGIN IMMEDIATE` above).
 _RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
@@ -46,9 +51,10 @@ def is_retryable_conflict(exc: DBAPIError) -> bool:
     return getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
 
 
-def open_ledger(url: str, *, migrate_to_head: bool = True) -> Engine:
-    """An engine on the ledger at `url`, migrated to the latest schema (idempotent, concurrency-safe)."""
-    engine = create_ledger_engine(url)
+def open_ledger(url: str, *, migrate_to_head: bool = True, concurrent_runs: int | None = None) -> Engine:
+    """An engine on the ledger at `url`, migrated to the latest schema (idempotent, concurrency-safe);
+    `concurrent_runs`: see `create_ledger_engine`."""
+    engine = create_ledger_engine(url, concurrent_runs=concurrent_runs)
     if migrate_to_head:
         migrate(engine)
     return engine
@@ -72,14 +78,29 @@ def _switch_to_wal(cursor) -> None:
             time.sleep(0.02)
 
 
-def create_ledger_engine(url: str) -> Engine:
+def pg_pool_limits(concurrent_runs: int | None = None) -> tuple[int, int]:
+    """(pool_size, max_overflow) of the PostgreSQL pool of a process that may have `concurrent_runs` runs
+    going at once (`serve`: a thread per planned job): a connection for each, and `PG_POOL_HEADROOM` more.
+
+    A run holds one connection at a time (short transactions, never nested), so runs beyond the pool's
+    capacity waited for one (`pool_timeout`, 30 s) and then failed. Only `PG_POOL_KEPT` stay open while
+    idle: the others are opened for a burst and closed after it, so that a deployment of many accounts
+    does not keep a PostgreSQL backend per job. Without runs (a CLI command): 5 + 10, as before."""
+    runs = max(0, concurrent_runs or 0)
+    return PG_POOL_KEPT, PG_POOL_HEADROOM - PG_POOL_KEPT + runs
+
+
+def create_ledger_engine(url: str, *, concurrent_runs: int | None = None) -> Engine:
+    """An engine on `url` (not migrated); `concurrent_runs` sizes PostgreSQL's pool (`pg_pool_limits`),
+    SQLite's writers take turns whatever the pool."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, in_memory=parsed.database in (None, "", ":memory:"))
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")  # the driver we ship
-        return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        pool_size, max_overflow = pg_pool_limits(concurrent_runs)
+        return create_engine(parsed, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
     raise ValueError(
         f"unsupported ledger database {parsed.drivername!r}: use sqlite:///PATH or postgresql://..."
     )
