@@ -13,7 +13,6 @@ import os
 import socket
 import threading
 import uuid
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -93,7 +92,7 @@ class SyncEngine:
         self.books = Bookkeeping(ledger)
         self._clients: dict[str, OrdersClient] = {}
         self._clients_lock = threading.Lock()
-        self._density: dict[str, WindowDensity] = defaultdict(WindowDensity)
+        self._density: dict[str, WindowDensity] = {}  # per account, and per account's late-index sweep
         self._reconciliation_waiting: dict[str, tuple[datetime, bool]] = {}  # (read at, waits)
         self._registered: set[str] = set()
 
@@ -267,6 +266,11 @@ class SyncEngine:
                     self._clients[account.name] = client
         return client
 
+    def _learnt_density(self, key: str) -> WindowDensity:
+        """The one `WindowDensity` of `key`: runs starting at once on several threads share what they
+        learn (`dict.setdefault` is atomic; a defaultdict's factory is Python, where threads switch)."""
+        return self._density.setdefault(key, WindowDensity())
+
     def _run(
         self,
         kind: str,
@@ -307,8 +311,8 @@ class SyncEngine:
             lock_holder=holder,
             lock_refreshed_at=now,
             summary=summary,
-            density=self._density[settings.name],
-            sweep_density=self._density[f"{settings.name}/late-sweep"],
+            density=self._learnt_density(settings.name),
+            sweep_density=self._learnt_density(f"{settings.name}/late-sweep"),
             accounts_on_bucket=sum(a.seller_id == settings.seller_id for a in self.accounts.values()),
             while_waiting=while_waiting,
             reconciliation_waits=kind == "incremental" and self._reconciliation_waits(settings),
