@@ -60,6 +60,7 @@ def test_environment_overrides_the_file(tmp_path):
             "sync.reconciliation_room_calls",
             "less than or equal to 10",
         ),
+        ('[log]\nlevel = "loud"\n', "log.level", "'debug', 'info', 'warning' or 'error'"),
     ],
 )
 def test_a_wrong_setting_names_file_key_and_expectation(tmp_path, extra, key, expected):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import httpx
-from app_support import CRON_TOKEN, GatedTransport, Served, breakable
+from app_support import CRON_TOKEN, PASSWORD, GatedTransport, Served, breakable
 
 from amzorders.app.service import build_service, serve_in_thread
 from amzorders.app.wiring import build_runtime
@@ -158,6 +158,13 @@ def test_the_serve_command_runs_until_sigterm(config_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
+    # journald's view: a UTC-stamped line per run that did something, no library chatter, no secret
+    log = proc.stderr.read()
+    stamp = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ INFO amzorders\.runs: "
+    assert re.search(stamp + r"incremental eu: ok; \d+ seen; \d+ API calls; ", log, re.M), log
+    assert re.search(stamp + r"push eu: ok; \d+ created; 0 API calls; ", log, re.M), log
+    assert "httpx" not in log and "HTTP Request" not in log
+    assert CRON_TOKEN not in log and PASSWORD not in log
 
 
 def test_reconcile_trigger(served: Served):

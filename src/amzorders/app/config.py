@@ -27,6 +27,7 @@ from amzorders.app.config_sections import (
     AmazonConfig,
     BuiltinShopConfig,
     LedgerConfig,
+    LogConfig,
     PrestaShopConfig,
     ScheduleConfig,
     Secrets,
@@ -85,6 +86,7 @@ class AppConfig(BaseSettings):
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    log: LogConfig = Field(default_factory=LogConfig)
     # Filled by load_config, never read from the file or the environment.
     path: Path = Field(default=DEFAULT_CONFIG_PATH, exclude=True)
     secrets: Secrets = Field(default_factory=Secrets, exclude=True)
@@ -224,6 +226,7 @@ __all__ = [
     "AppConfig",
     "BuiltinShopConfig",
     "LedgerConfig",
+    "LogConfig",
     "PrestaShopConfig",
     "ScheduleConfig",
     "Secrets",

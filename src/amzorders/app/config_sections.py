@@ -189,6 +189,11 @@ class ServerConfig(_Section):
     secure_cookies: bool = False  # true behind an HTTPS reverse proxy: the session cookie never goes in clear
 
 
+class LogConfig(_Section):
+    # what `serve` writes to stderr: a line per run at info, problems at warning (`app.logs`)
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+
 class AlertsConfig(_Section):
     email_to: list[str] = Field(default_factory=list)
     email_from: str = "amzorders@localhost"

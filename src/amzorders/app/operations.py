@@ -26,6 +26,7 @@ from amzorders.amazon.errors import AmazonError, AuthError
 from amzorders.amazon.stats import ClientStats
 from amzorders.app import exit_codes, views
 from amzorders.app.alerts import Alerter
+from amzorders.app.logs import log_reconciliation, log_run
 from amzorders.app.metrics import Metrics
 from amzorders.app.wiring import Runtime
 from amzorders.ledger.orders import OrderBook
@@ -61,11 +62,14 @@ class Operator:
         metrics: Metrics | None = None,
         failed_alert_attempts: int | None = None,
         behind_alert_after: timedelta | None = None,
+        log_runs: bool = False,
     ) -> None:
-        """The alert thresholds come from the configuration's `[alerts]` unless given."""
+        """The alert thresholds come from the configuration's `[alerts]` unless given. `log_runs`: a log
+        line per run and reconciliation (the service; the CLI prints its own table)."""
         self.runtime = runtime
         self.alerter = alerter
         self.metrics = metrics
+        self.log_runs = log_runs
         alerts = runtime.config.alerts
         self.failed_alert_attempts = failed_alert_attempts or alerts.failed_after_attempts
         self.behind_alert_after = behind_alert_after or timedelta(minutes=alerts.behind_after_minutes)
@@ -114,6 +118,8 @@ class Operator:
         for result in results:
             if self.metrics:
                 self.metrics.observe_run(result)
+            if self.log_runs:
+                log_run(result)
         self._alert_failed(account)
         if kind == "import" and results[0].outcome != "busy":
             self._alert_behind(account, results[0])
@@ -210,6 +216,8 @@ class Operator:
             engine = self.runtime.engine_for(account)
             report = engine.reconcile(self.runtime.accounts[account], day, spare_quota=spare_quota)
             self._report_api_calls(account)
+        if self.log_runs:
+            log_reconciliation(report)
         left = unrepaired_ids(report)
         if left and self.alerter:
             self.alerter.reconciliation_unrepaired(account, day.isoformat(), left)
@@ -230,6 +238,8 @@ class Operator:
             lock.release()
         if report is None:
             return None
+        if self.log_runs:
+            log_reconciliation(report)
         left = [d.amazon_order_id for d in report.unrepaired_found_now]
         if left and self.alerter:
             self.alerter.reconciliation_unrepaired(account, report.day.isoformat(), left)

@@ -6,6 +6,7 @@ on an ephemeral port, or the foreground).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from amzorders.app.web.app import WebSettings, create_app
 from amzorders.app.wiring import Runtime, build_alerter
 from amzorders.sync.reconcile import local_yesterday
 
+log = logging.getLogger("amzorders.runs")
+
 
 @dataclass
 class Service:
@@ -39,7 +42,9 @@ class Service:
         reconciliation of yesterday (shop time) and its hourly resumption; both safety nets on spare
         quota."""
         if kind == PURGE_PII:
-            return sum(engine.purge_pii() for engine in self.runtime.engines.values())
+            purged = sum(engine.purge_pii() for engine in self.runtime.engines.values())
+            log.info("purge of buyer data past the retention: %d order(s) purged", purged)
+            return purged
         schedule = self.runtime.config.schedule
         if kind == RECONCILE:
             day = local_yesterday(self.operator.clock.now(), schedule.timezone)
@@ -79,6 +84,7 @@ def build_service(
         runtime,
         alerter=alerter or build_alerter(config, runtime.clock),
         metrics=metrics,
+        log_runs=True,
     )
     app = create_app(operator, web or web_settings(config), metrics, lambda: check_health(runtime))
     return Service(runtime, operator, metrics, app)

@@ -75,6 +75,23 @@ class ReconciliationReport:
         """Nothing left to fix by hand (the CLI exits non-zero otherwise)."""
         return self.error is None and not self.unrepaired
 
+    def log_line(self) -> str:
+        """The reconciliation in one line of the service's log."""
+        repaired = sum(d.repaired for d in self.discrepancies)
+        line = (
+            f"reconcile {self.account} {self.day.isoformat()}: {'ok' if self.ok else 'not ok'}; "
+            f"{self.amazon_orders} Amazon orders compared, {len(self.discrepancies)} discrepancies, "
+            f"{repaired} repaired, {len(self.unrepaired)} left"
+        )
+        if self.unrepaired:
+            shown = ", ".join(f"{d.amazon_order_id} ({d.kind})" for d in self.unrepaired[:5])
+            line += f" ({shown}{', ...' if len(self.unrepaired) > 5 else ''})"
+        if self.partial:
+            line += f"; {self.partial}"
+        if self.error:
+            line += f"; error: {self.error}"
+        return line
+
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         del data["carried"]

@@ -15,6 +15,16 @@ from amzorders.clock import format_instant
 # What `as_json` reports, in this order (the instants go between `outcome` and the counts).
 _COUNTS = ("pages", "api_calls", "orders_seen", "created", "updated", "cancelled", "failed", "parked")
 
+# What a log line counts (zeros left out).
+_LOGGED_COUNTS = (
+    ("orders_seen", "seen"),
+    ("created", "created"),
+    ("updated", "updated"),
+    ("cancelled", "cancelled"),
+    ("failed", "failed"),
+    ("parked", "parked"),
+)
+
 
 @dataclass(slots=True)
 class RunSummary:
@@ -48,6 +58,20 @@ class RunSummary:
         if self.finished_at is None:
             return 0.0
         return (self.finished_at - self.started_at).total_seconds()
+
+    def log_line(self) -> str:
+        """The run in one line of the service's log: what it did, what went wrong, how long it took."""
+        counts = ", ".join(
+            f"{getattr(self, name)} {label}" for name, label in _LOGGED_COUNTS if getattr(self, name)
+        )
+        line = f"{self.kind} {self.account}: {self.outcome}; {counts or 'nothing new'}; "
+        line += f"{self.api_calls} API calls; {self.duration_s:.1f} s"
+        if self.error:
+            line += f"; error: {self.error}"
+        if self.problems:
+            more = f" (and {len(self.problems) - 3} more)" if len(self.problems) > 3 else ""
+            line += "; " + "; ".join(self.problems[:3]) + more
+        return line
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -107,6 +107,9 @@ session_secret_file = "{var}secrets/session-secret"
 min_interval_minutes = 60
 failed_after_attempts = 5       # alert when an order has failed this many times in a row
 behind_after_minutes = 60       # alert when the import has read Amazon only up to this long ago
+
+[log]                           # what `amzorders serve` writes to stderr (journald under systemd)
+level = "info"                  # a line per run; "warning": problems only; "debug": idle runs too
 """
 
 
