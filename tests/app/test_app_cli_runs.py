@@ -302,3 +302,28 @@ def test_all_passes_at_once_from_separate_processes_views_create_no_duplicate(co
     assert any("ok" in o for o in outcomes.values())
     total, distinct = store_rows(config.path)
     assert total == distinct > 20
+
+
+def test_backup_copies_the_ledger_with_the_store_and_refuses_to_overwrite(config_path, tmp_path):
+    assert cli(config_path, "import").exit_code == 0
+    created, _ = store_rows(config_path)
+    target = tmp_path / "backup.sqlite3"
+    made = cli(config_path, "backup", str(target))
+    assert made.exit_code == 0, made.output
+    assert made.stdout.startswith(f"backed up the ledger to {target}: ")
+    copy = build_runtime(load_config(config_path, environ={"AMZORDERS_LEDGER__URL": f"sqlite:///{target}"}))
+    try:  # the built-in store's orders are in the copy too
+        with copy.ledger.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(store_orders)).scalar_one() == created
+    finally:
+        copy.close()
+    again = cli(config_path, "backup", str(target))
+    assert again.exit_code == exit_codes.BAD_INPUT
+    assert (
+        again.stderr.strip()
+        == f"backup not made: {target} exists: choose a new name, or --force to replace it"
+    )
+    on_pg = cli(
+        config_path, "backup", str(tmp_path / "x"), env={"AMZORDERS_LEDGER__URL": "postgresql://a@h/amz"}
+    )
+    assert on_pg.exit_code == exit_codes.BAD_INPUT and "pg_dump -Fc amz" in on_pg.stderr
