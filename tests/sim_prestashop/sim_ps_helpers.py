@@ -107,13 +107,18 @@ def new_address(ws: Ws, id_customer: int, id_country: int = 8, **extra: str) -> 
 
 
 def new_cart(
-    ws: Ws, id_customer: int, id_address: int, lines: list[tuple[int, int, int]], id_carrier: int = 1
+    ws: Ws,
+    id_customer: int,
+    id_address: int,
+    lines: list[tuple[int, int, int]],
+    id_carrier: int = 1,
+    id_currency: int = 1,
 ) -> int:
     return ws.create(
         "carts",
         "cart",
         {
-            "id_currency": 1,
+            "id_currency": id_currency,
             "id_lang": 1,
             "id_customer": id_customer,
             "id_address_delivery": id_address,
@@ -146,7 +151,9 @@ def pin_carrier(ws: Ws, id_cart: int, id_address: int, id_carrier: int) -> None:
     assert response.status_code == 200, response.text
 
 
-def cart_price(ws: Ws, id_cart: int, id_product: int, price_excl: Decimal, id_attribute: int = 0) -> int:
+def cart_price(
+    ws: Ws, id_cart: int, id_product: int, price_excl: Decimal, id_attribute: int = 0, id_currency: int = 0
+) -> int:
     return ws.create(
         "specific_prices",
         "specific_price",
@@ -156,7 +163,7 @@ def cart_price(ws: Ws, id_cart: int, id_product: int, price_excl: Decimal, id_at
             "id_product_attribute": id_attribute,
             "id_shop": 1,
             "id_shop_group": 0,
-            "id_currency": 0,
+            "id_currency": id_currency,
             "id_country": 0,
             "id_group": 0,
             "id_customer": 0,

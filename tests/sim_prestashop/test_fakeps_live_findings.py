@@ -1,13 +1,14 @@
 """Behaviour first seen on a live PrestaShop 8.2.1 (fresh install, country FR) and now modelled by the fake:
 taxes follow the tax rules of the delivery country, an inactive delivery country kills `POST orders`, the
-order carries the cart's gift message."""
+order carries the cart's gift message, a price not in the cart's currency is converted at the currency's
+rate, and a combination's price impact is added unless the specific price names that combination."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 
-from sim_ps_helpers import new_address, new_cart, new_customer, order_fields
+from sim_ps_helpers import cart_price, new_address, new_cart, new_customer, order_fields
 
 US, ES, DE = 21, 6, 1
 
@@ -63,3 +64,38 @@ def test_the_order_carries_the_carts_gift_message(ws, shop):
     shop.tables["carts"][cart]["gift_message"] = "Amazon order 402-1234567-1234567"
     order = _order(ws, ws.post("orders", "order", order_fields(cart, customer, address, "14.28")))
     assert order["gift_message"] == "Amazon order 402-1234567-1234567"
+
+
+def test_a_price_in_the_default_currency_is_converted_to_the_carts(ws, shop):
+    # Live 8.2.1, GBP at 0.86, the mug priced 9.991667 excl. (11.99 incl. 20 %) for the cart: with
+    # id_currency 0 the line became 8.592834 excl. / 10.31 incl. and the order landed in 8 "Payment
+    # error"; with the cart's id_currency (2) it stayed 9.991667 and matched 11.99.
+    customer = new_customer(ws)
+    address = new_address(ws, customer)
+    states = []
+    for price_currency in (0, 2):
+        cart = new_cart(ws, customer, address, [(8, 0, 1)], id_currency=2)
+        cart_price(ws, cart, 8, Decimal("9.991667"), id_currency=price_currency)
+        fields = {**order_fields(cart, customer, address, "11.99"), "id_currency": 2}
+        order = _order(ws, ws.post("orders", "order", fields))
+        row = order["associations"]["order_rows"][0]
+        states.append((order["current_state"], order["total_paid_tax_incl"], row["unit_price_tax_excl"]))
+    assert states == [("8", "10.310000", "8.592834"), ("11", "11.990000", "9.991667")]
+
+
+def test_a_combination_impact_is_added_to_a_product_level_price_only(ws, shop):
+    # Live 8.2.1, a combination with a +2.00 impact and a cart price of 10.00 excl.: a price for the
+    # product (attribute 0) gave 12.00 excl., a price for the combination gave 10.00.
+    product = shop.add_product("TEE-BASE", "Tee", Decimal("23.90"), combinations=("TEE-IMPACT",))
+    combination = int(shop.tables["products"][product]["id_default_combination"])
+    shop.tables["combinations"][combination]["price"] = "2.000000"
+    customer = new_customer(ws)
+    address = new_address(ws, customer)
+    units = []
+    for price_attribute in (0, combination):
+        cart = new_cart(ws, customer, address, [(product, combination, 1)])
+        cart_price(ws, cart, product, Decimal("10.00"), id_attribute=price_attribute)
+        total = "14.40" if price_attribute == 0 else "12.00"
+        order = _order(ws, ws.post("orders", "order", order_fields(cart, customer, address, total)))
+        units.append((order["current_state"], order["associations"]["order_rows"][0]["unit_price_tax_excl"]))
+    assert units == [("11", "12.000000"), ("11", "10.000000")]

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from ps_helpers import draft, line, test_mapping
 
-from amzorders.shops.port import ShopUnavailable
-from amzorders.shops.prestashop import PrestaShopShop
+from amzorders.shops.port import PostalAddress, ShopUnavailable
+from amzorders.shops.prestashop import MarketplaceMapping, PrestaShopShop
 
 
 def orders_for(fake, amazon_order_id: str) -> list[dict]:
@@ -60,6 +60,27 @@ def test_crash_between_cart_and_order_resumes_with_the_same_cart(adapter, fake_s
     created = adapter.create_order(order)
     assert fake_shop.order(int(created.reference))["id_cart"] == str(cart["id"])
     assert len(fake_shop.carts()) == 1 and len(fake_shop.addresses()) == 1
+
+
+def test_a_resumed_cart_priced_in_the_default_currency_gets_prices_in_its_own(fake_server, fake_shop):
+    # Versions before the live GBP finding wrote cart prices with id_currency 0, which PrestaShop converts
+    # at the cart currency's rate: a cart left by such a run gets prices in its currency when resumed.
+    uk = "A1F83G8C2ARO7P"
+    mapping = test_mapping(marketplaces={uk: MarketplaceMapping(language="fr", currency="GBP")})
+    gb = PostalAddress(
+        name="Oliver Jones", line1="1 High St", city="London", postal_code="SW1A 1AA", country_code="GB"
+    )
+    order = draft(line("MUG-01", 1, "9.99", "2.00", "GBP"), marketplace=uk, address=gb)
+    with PrestaShopShop.connect(fake_server.url, fake_shop.api_key, mapping) as shop:
+        fake_shop.fail_next("POST", "orders", 500)
+        with pytest.raises(ShopUnavailable):
+            shop.create_order(order)
+        for price in fake_shop.tables["specific_prices"].values():
+            price["id_currency"] = "0"  # as the older run wrote it
+        created = shop.create_order(order)
+    (stored,) = orders_for(fake_shop, order.amazon_order_id)
+    assert created.reference == str(stored["id"]) and stored["current_state"] == "11"
+    assert Decimal(stored["total_paid"]) == Decimal("11.99")
 
 
 def test_crash_before_the_state_change_is_completed_on_rerun(fake_server, fake_shop):

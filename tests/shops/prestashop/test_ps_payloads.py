@@ -33,8 +33,14 @@ def test_cart_pins_the_carrier_and_carries_the_tag():
 
 def test_specific_price_is_for_this_cart_only_at_six_decimals():
     fields = payloads.specific_price_fields(
-        id_cart=16, id_shop=1, id_product=8, id_product_attribute=0, price=Decimal("16.6583333")
+        id_cart=16,
+        id_shop=1,
+        id_currency=2,
+        id_product=8,
+        id_product_attribute=0,
+        price=Decimal("16.6583333"),
     )
+    assert fields["id_currency"] == 2  # the cart's: 0 means "default currency, converted" (live 8.2.1)
     assert fields["price"] == Decimal("16.658333")
     assert (fields["id_cart"], fields["id_customer"], fields["id_group"], fields["from_quantity"]) == (
         16,

@@ -222,6 +222,7 @@ class PrestaShopShop:
             payloads.specific_price_fields(
                 id_cart=id_cart,
                 id_shop=plan.id_shop,
+                id_currency=plan.id_currency,
                 id_product=line.id_product,
                 id_product_attribute=line.id_product_attribute,
                 price=line.priced.price_excl,
@@ -237,13 +238,20 @@ class PrestaShopShop:
                 log.info("could not delete unused %s %s: %s", resource, object_id, exc)
 
     def _ensure_prices(self, cart: dict[str, Any], plan: OrderPlan) -> None:
-        """A resumed cart may miss prices (crash between cart and prices): add the missing ones."""
+        """A resumed cart may miss prices (crash between cart and prices): add the missing ones.
+
+        A price in another currency (id_currency 0, as earlier versions wrote it) counts as missing: one in
+        the cart's currency outranks it in PrestaShop's choice and is not converted."""
         existing = self.client.list(
             "specific_prices",
-            fields=["id", "id_product", "id_product_attribute"],
+            fields=["id", "id_product", "id_product_attribute", "id_currency"],
             filters={"id_cart": filter_value(int(cart["id"]))},
         )
-        have = {(int(p["id_product"]), int(p.get("id_product_attribute") or 0)) for p in existing}
+        have = {
+            (int(p["id_product"]), int(p.get("id_product_attribute") or 0))
+            for p in existing
+            if int(p.get("id_currency") or 0) == plan.id_currency
+        }
         for line in plan.lines:
             if (line.id_product, line.id_product_attribute) not in have:
                 self._post_price(int(cart["id"]), plan, line)

@@ -162,16 +162,26 @@ def cart_fields(
 
 
 def specific_price_fields(
-    *, id_cart: int, id_shop: int, id_product: int, id_product_attribute: int, price: Decimal
+    *,
+    id_cart: int,
+    id_shop: int,
+    id_currency: int,
+    id_product: int,
+    id_product_attribute: int,
+    price: Decimal,
 ) -> dict[str, Any]:
-    """A price valid for this cart only (id_cart), every other dimension open."""
+    """A price valid for this cart only (id_cart), in the cart's currency, every other dimension open.
+
+    `id_currency` must be the cart's: PrestaShop takes a price with id_currency 0 as being in the default
+    currency and multiplies it by the cart currency's conversion rate (live 8.2.1: a GBP order at 0.86
+    landed in "Payment error" with 12.88 where Amazon's total was 14.98)."""
     return {
         "id_shop": id_shop,
         "id_shop_group": 0,
         "id_cart": id_cart,
         "id_product": id_product,
         "id_product_attribute": id_product_attribute,
-        "id_currency": 0,
+        "id_currency": id_currency,
         "id_country": 0,
         "id_group": 0,
         "id_customer": 0,

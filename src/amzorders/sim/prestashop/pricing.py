@@ -1,9 +1,10 @@
 """Cart arithmetic of PrestaShop 8.2.1 as observed: line prices, taxes, rounding, carrier cost.
 
 Lines are priced at the best specific price (a cart-level one first) or the product price (plus the
-combination's impact), excl. tax at 6 dp, times (1 + the tax rate of the product's tax rules group in
-the delivery country), rounded per `PS_ROUND_TYPE` (1 each
-item, 2 each line, 3 the total) and `PS_PRICE_ROUND_MODE` at the cart currency's precision. Shipping is
+combination's impact), converted from the default currency at the cart currency's rate unless the
+specific price is in the cart's currency, excl. tax at 6 dp, times (1 + the tax rate of the product's tax
+rules group in the delivery country), rounded per `PS_ROUND_TYPE` (1 each item, 2 each line, 3 the
+total) and `PS_PRICE_ROUND_MODE` at the cart currency's precision. Shipping is
 the carrier's range price plus `PS_SHIPPING_HANDLING` when the carrier charges handling, taxed by the
 carrier's tax rules group; the carrier is the one `delivery_option` pins, else the cheapest active one.
 """
@@ -77,6 +78,7 @@ class Pricer:
         self.round_type = shop.config_int("PS_ROUND_TYPE", ROUND_LINE)
         self.quantum = Decimal("0.01")  # the cart currency's precision, set by `total`
         self.id_country = 0  # the cart's delivery country (taxes follow it), set by `total`
+        self.conversion = Decimal(1)  # the cart currency's rate from the default currency, set by `total`
 
     def cents(self, value: Decimal) -> Decimal:
         return value.quantize(self.quantum, rounding=self.mode)
@@ -87,26 +89,33 @@ class Pricer:
     def unit_excl(
         self, cart: dict, product: dict, id_attribute: int, quantity: int, rate: Decimal
     ) -> Decimal:
-        base = Decimal(product["price"])
-        if id_attribute:
-            base += Decimal(self.shop.tables["combinations"][id_attribute]["price"] or 0)
+        """`Product::priceCalculation`: a price is in the default currency (converted at the cart
+        currency's rate) unless it is a specific price in the cart's currency; the combination's impact
+        is added unless a specific price for that very combination sets the price."""
         best = _specific_price(self.shop, cart, product["id"], id_attribute, quantity)
+        fixed = best is not None and Decimal(best["price"]) >= 0
+        unit = Decimal(best["price"]) if best is not None and fixed else Decimal(product["price"])
+        if not (fixed and best is not None and best["id_currency"] not in ("0", "")):
+            unit *= self.conversion
+        if id_attribute and not (fixed and best is not None and best["id_product_attribute"] != "0"):
+            unit += Decimal(self.shop.tables["combinations"][id_attribute]["price"] or 0) * self.conversion
         if best is None:
-            return self.micro(base)
-        price = Decimal(best["price"])
-        unit = base if price < 0 else price
+            return self.micro(unit)
         reduction = Decimal(best["reduction"] or 0)
         if best["reduction_type"] == "percentage":
             unit = unit * (1 - reduction)
-        elif best["reduction_tax"] == "1":
-            unit = unit - reduction / (1 + rate / 100)
         else:
-            unit = unit - reduction
+            if best["id_currency"] in ("0", ""):
+                reduction *= self.conversion
+            unit = unit - (reduction / (1 + rate / 100) if best["reduction_tax"] == "1" else reduction)
         return self.micro(max(unit, Decimal(0)))
 
     def total(self, cart: dict) -> CartTotal:
         currency = self.shop.get("currencies", int(cart["id_currency"] or 0))
         self.quantum = Decimal(1).scaleb(-int(currency["precision"] if currency else 2))
+        default = self.shop.config_int("PS_CURRENCY_DEFAULT", 1)
+        in_default = not currency or int(currency["id"]) == default
+        self.conversion = Decimal(1) if in_default else Decimal(currency["conversion_rate"] or 1)
         address = self.shop.get("addresses", int(cart["id_address_delivery"] or 0))
         self.id_country = int(address["id_country"] or 0) if address else 0
         lines = []
@@ -198,6 +207,12 @@ def _specific_price(
             or sp["id_customer"] not in ("0", cart["id_customer"])
         ):
             continue
-        score = (sp["id_cart"] != "0", sp["id_product_attribute"] != "0", sp["id_customer"] != "0", sp["id"])
+        score = (
+            sp["id_cart"] != "0",
+            sp["id_product_attribute"] != "0",
+            sp["id_currency"] != "0",
+            sp["id_customer"] != "0",
+            sp["id"],
+        )
         candidates.append((score, sp))
     return max(candidates, key=lambda c: c[0])[1] if candidates else None
