@@ -99,3 +99,20 @@ def test_a_combination_impact_is_added_to_a_product_level_price_only(ws, shop):
         order = _order(ws, ws.post("orders", "order", order_fields(cart, customer, address, total)))
         units.append((order["current_state"], order["associations"]["order_rows"][0]["unit_price_tax_excl"]))
     assert units == [("11", "12.000000"), ("11", "10.000000")]
+
+
+def test_a_combination_posted_through_the_webservice_joins_its_product(ws, shop):
+    # Live 8.2.1: POST combinations on demo_1 answered 201 and made a stock row at quantity 0 for it; a
+    # cart row and an order on it went through (the stock went negative: backorder states are off,
+    # PS_ENABLE_BACKORDER_STATUS 0).
+    product = shop.add_product("TEE-BASE", "Tee", Decimal("23.90"), combinations=("TEE-S",))
+    fields = {"id_product": product, "reference": "AMZ-COMBI", "minimal_quantity": 1}
+    combination = ws.create("combinations", "combination", fields)
+    assert {"id": str(combination)} in ws.get("products", product)["associations"]["combinations"]
+    assert shop.stock(product, combination) == 0
+    customer = new_customer(ws)
+    address = new_address(ws, customer)
+    cart = new_cart(ws, customer, address, [(product, combination, 2)])
+    order = _order(ws, ws.post("orders", "order", order_fields(cart, customer, address, "57.36")))
+    assert order["associations"]["order_rows"][0]["product_reference"] == "AMZ-COMBI"
+    assert order["current_state"] == "11"

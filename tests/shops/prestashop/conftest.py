@@ -1,4 +1,5 @@
-"""Fixtures for the PrestaShop adapter: the fake shop served over real HTTP on loopback, an adapter."""
+"""Fixtures for the PrestaShop adapter: the fake shop served over real HTTP on loopback, an adapter, and
+`target` for the live checks (the fake, then a real shop when PRESTASHOP_URL and PRESTASHOP_KEY are set)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from ps_helpers import seed_catalogue, test_mapping
+from ps_live import LIVE_KEY, LIVE_URL, Target, serve_target
 
 from amzorders.shops.prestashop import PrestaShopShop
 
@@ -37,3 +39,22 @@ def adapter(fake_server, fake_shop) -> Iterator[PrestaShopShop]:
         yield shop
     finally:
         shop.close()
+
+
+@pytest.fixture(
+    params=[
+        "fake",
+        pytest.param(
+            "live",
+            marks=[
+                pytest.mark.prestashop_live,
+                pytest.mark.skipif(
+                    not (LIVE_URL and LIVE_KEY), reason="PRESTASHOP_URL and PRESTASHOP_KEY are not set"
+                ),
+            ],
+        ),
+    ]
+)
+def target(request) -> Iterator[Target]:
+    """The shop under test of the live checks."""
+    yield from serve_target(request.param)

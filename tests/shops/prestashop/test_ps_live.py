@@ -12,78 +12,18 @@ PRESTASHOP_SHIPPING_SKU (default AMAZON-SHIPPING; empty: shipping is not exercis
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from ps_helpers import ES, FR, draft, line
+from ps_live import SHIPPING_SKU, SKU, demo_mapping, unique_id
 
 from amzorders.shops.port import OrderRejected, PostalAddress, ShopOrderStatus, UnknownSku
-from amzorders.shops.prestashop import MappingError, MarketplaceMapping, PrestaShopMapping, PrestaShopShop
+from amzorders.shops.prestashop import MappingError, PrestaShopShop
 from amzorders.shops.prestashop.client import filter_value
 from amzorders.shops.prestashop.errors import ResourceNotFound
 from amzorders.shops.prestashop.plan import TotalMismatch
-
-LIVE_URL, LIVE_KEY = os.environ.get("PRESTASHOP_URL"), os.environ.get("PRESTASHOP_KEY")
-SKU = os.environ.get("PRESTASHOP_SKU", "demo_13")
-CARRIER = os.environ.get("PRESTASHOP_CARRIER", "Amazon")
-SHIPPING_SKU = os.environ.get("PRESTASHOP_SHIPPING_SKU", "AMAZON-SHIPPING")
-
-
-def demo_mapping(**overrides) -> PrestaShopMapping:
-    fields = {
-        "shop_name": "live-test",
-        "default_carrier": CARRIER,
-        "shipping_product": SHIPPING_SKU,
-        "marketplaces": {
-            FR: MarketplaceMapping(language=1, currency="EUR"),
-            ES: MarketplaceMapping(language=1),
-        },
-    }
-    return PrestaShopMapping(**{**fields, **overrides})
-
-
-@dataclass(frozen=True)
-class Target:
-    url: str
-    key: str
-    fake: Any = None  # the FakePrestaShop behind `url`, None for a real shop
-
-
-@pytest.fixture(
-    params=[
-        "fake",
-        pytest.param(
-            "live",
-            marks=[
-                pytest.mark.prestashop_live,
-                pytest.mark.skipif(
-                    not (LIVE_URL and LIVE_KEY), reason="PRESTASHOP_URL and PRESTASHOP_KEY are not set"
-                ),
-            ],
-        ),
-    ]
-)
-def target(request) -> Iterator[Target]:
-    """The shop under test."""
-    if request.param == "live":
-        yield Target(LIVE_URL or "", LIVE_KEY or "")
-        return
-    from amzorders.sim.prestashop import FakePrestaShop, serve_fake_prestashop
-
-    fake = FakePrestaShop()
-    fake.add_carrier(CARRIER)
-    if SHIPPING_SKU:
-        fake.add_product(SHIPPING_SKU, "Shipping", Decimal(0), quantity=10**6)
-    server = serve_fake_prestashop(fake)
-    try:
-        yield Target(server.url, fake.api_key, fake)
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -94,11 +34,6 @@ def shop(target) -> Iterator[PrestaShopShop]:
 
 def mug() -> object:
     return line(SKU, 1, "11.90", "2.38")
-
-
-def unique_id() -> str:
-    digits = f"{uuid.uuid4().int % 10**14:014d}"
-    return f"999-{digits[:7]}-{digits[7:]}"
 
 
 def test_order_total_equals_amazons_and_state_is_remote_payment(shop):

@@ -211,6 +211,18 @@ class FakePrestaShop(ShopViews):
             self.refresh_product_quantity(pid)
             return pid
 
+    def attach_combination(self, combination: dict) -> None:
+        """A combination posted through the webservice joins its product with a stock row at 0 (live 8.2.1);
+        the product's default combination is set only when it had none."""
+        product = self.tables["products"][int(combination["id_product"])]
+        assoc = product["associations"]
+        assoc["combinations"].append({"id": str(combination["id"])})
+        product["product_type"] = "combinations"
+        if str(product.get("id_default_combination") or "0") == "0":
+            product["id_default_combination"] = product["cache_default_attribute"] = str(combination["id"])
+        self._add_stock(int(product["id"]), int(combination["id"]), 0)
+        self.refresh_product_quantity(int(product["id"]))
+
     def _add_stock(self, id_product: int, id_attribute: int, quantity: int) -> None:
         row = self.insert(
             "stock_availables",

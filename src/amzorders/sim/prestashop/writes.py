@@ -82,6 +82,8 @@ def create(
     if payload.associations is not None and spec.associations:
         values["associations"] = {a.name: payload.associations.get(a.name, []) for a in spec.associations}
     row = shop.insert(resource, values)
+    if resource == "combinations":
+        shop.attach_combination(row)
     return row, row
 
 
@@ -269,6 +271,14 @@ def _update_cart(shop: FakePrestaShop, current: dict, values: dict, payload: Pay
     return values
 
 
+def _create_combination(shop: FakePrestaShop, values: dict, payload: Payload) -> dict:
+    if shop.get("products", int(values.get("id_product") or 0)) is None:
+        raise invalid("Combination", "id_product")
+    for name, default in (("price", "0.000000"), ("quantity", "0"), ("default_on", "0")):
+        values[name] = values.get(name) or default
+    return values
+
+
 # ---- specific prices, stock, order carriers and payments ----------------------------------------------
 def _create_specific_price(shop: FakePrestaShop, values: dict, payload: Payload) -> dict:
     if shop.get("products", int(values["id_product"])) is None:
@@ -298,6 +308,7 @@ _CREATE = {
     "addresses": _create_address,
     "carts": _create_cart,
     "specific_prices": _create_specific_price,
+    "combinations": _create_combination,
 }
 _UPDATE = {
     "customers": _update_customer,
