@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from amzorders.shops.prestashop.plan import RowDraft, fold_promotions
@@ -111,6 +111,8 @@ def test_implied_rate_reproduces_amazon_tax(base, rate):
     shipping=st.sampled_from([Decimal(0), Decimal("4.99"), Decimal("0.01")]),
     fraction=st.decimals(min_value="0", max_value="1", places=3),
 )
+# every row a few cents: the rounding remainder put whole on one row made it negative
+@example(amounts=[Decimal("0.03")] * 5, shipping=Decimal(0), fraction=Decimal("0.767"))
 def test_promotions_fold_into_rows_that_add_up_to_amazons_total(amounts, shipping, fraction):
     rows = [RowDraft(f"SKU{i}", i + 1, 0, 1, amount, Decimal(20)) for i, amount in enumerate(amounts)]
     if shipping:

@@ -8,7 +8,7 @@ created in the shop.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from amzorders.shops.port import OrderDraft, OrderRejected, PostalAddress
 from amzorders.shops.prestashop import payloads
@@ -185,8 +185,11 @@ def fold_promotions(rows: list[RowDraft], total: Decimal, precision: int) -> Non
 
     The draft carries promotions only as a total below its lines. A discount equal to the shipping
     charge is a free-shipping promotion: shipping goes to zero. Otherwise the discount is spread over the
-    rows in proportion to their amounts (to the cent, the remainder on the largest row), so each line
-    shows what the buyer actually paid. A total above the rows is left for the total check to refuse.
+    rows in proportion to their amounts, so each line shows what the buyer actually paid: each row's
+    share rounded down to the cent, then the cents left one each to the rows whose share lost the most
+    in rounding (largest remainders). A share then never exceeds its row: a remainder put whole on the
+    largest row made it negative when every row was a few cents (5 rows of 0.03, 77 % off). A total above
+    the rows is left for the total check to refuse.
     """
     discount = sum((r.target for r in rows), Decimal(0)) - total
     if discount <= 0:
@@ -198,9 +201,15 @@ def fold_promotions(rows: list[RowDraft], total: Decimal, precision: int) -> Non
     gross = sum((r.target for r in rows), Decimal(0))
     if discount > gross:
         return
-    shares = [round_to(discount * r.target / gross, precision) for r in rows]
-    largest = max(range(len(rows)), key=lambda i: rows[i].target)
-    shares[largest] += discount - sum(shares, Decimal(0))
+    cent = Decimal(1).scaleb(-precision)
+    exact = [discount * r.target / gross for r in rows]  # each at most its row: discount <= gross
+    shares = [e.quantize(cent, rounding=ROUND_DOWN) for e in exact]
+    left = int((discount - sum(shares, Decimal(0))) / cent)  # fewer than the rows: one cent each at most
+    by_remainder = sorted(
+        range(len(rows)), key=lambda i: (exact[i] - shares[i], rows[i].target), reverse=True
+    )
+    for i in by_remainder[:left]:  # a row whose share lost a part of a cent has that cent of room
+        shares[i] += cent
     for row, share in zip(rows, shares, strict=True):
         row.target -= share
 
