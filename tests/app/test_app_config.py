@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,7 @@ def test_environment_overrides_the_file(tmp_path):
             "less than or equal to 10",
         ),
         ('[log]\nlevel = "loud"\n', "log.level", "'debug', 'info', 'warning' or 'error'"),
+        ('[sync]\nswitch_over_at = "2026-11-28T10:00:00"\n', "sync.switch_over_at", "timezone info"),
     ],
 )
 def test_a_wrong_setting_names_file_key_and_expectation(tmp_path, extra, key, expected):
@@ -84,6 +86,17 @@ def test_the_room_kept_for_a_waiting_reconciliation_reaches_the_engine(tmp_path,
 
     config = load_config(write(tmp_path, MINIMAL + f"\n[sync]\n{written}\n"), environ={})
     assert sync_settings(config.sync).reconciliation_room_tokens == room
+
+
+@pytest.mark.parametrize(
+    "written", ['"2026-11-28T11:00:00+01:00"', "2026-11-28T10:00:00Z", '"2026-11-28T10:00:00Z"']
+)
+def test_the_switch_from_a_previous_importer_reaches_the_engine_in_utc(tmp_path, written):
+    from amzorders.app.wiring import sync_settings
+
+    config = load_config(write(tmp_path, MINIMAL + f"\n[sync]\nswitch_over_at = {written}\n"), environ={})
+    assert sync_settings(config.sync).switch_over_at == datetime(2026, 11, 28, 10, tzinfo=UTC)
+    assert sync_settings(load_config(write(tmp_path, MINIMAL), environ={}).sync).switch_over_at is None
 
 
 def test_list_items_are_named_by_index(tmp_path):

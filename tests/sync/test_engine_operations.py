@@ -428,3 +428,31 @@ def test_an_order_parked_by_hand_while_the_shop_creates_it_stays_parked_and_is_n
     assert (row.shop_state, row.shop_status) == ("created", "to_ship")
     assert [o.amazon_order_id for o in world.store.iter_orders()] == [order]
     assert shop.calls == 1  # the retry found the shop's order in the ledger: no second creation call
+
+
+def test_after_a_switch_orders_the_previous_importer_may_have_created_are_parked_not_created(make_world):
+    """A merchant stops the previous importer at the switch and starts amzorders, whose first import
+    looks a day back: an order already importable then may be in the shop already (that importer leaves
+    nothing amzorders can read), so it is parked for a human instead of created twice. Orders still
+    waiting at the switch, and every later one, are created; `retry` creates a parked one."""
+    switch = START + 2 * H
+    b = ScenarioBuilder(days=1)
+    taken = b.order("MERCHANT", [(10 * M, "PENDING"), (15 * M, "UNSHIPPED")])  # the previous importer's
+    cancelled = b.order("MERCHANT", [(40 * M, "PENDING"), (45 * M, "UNSHIPPED"), (3 * H, "CANCELLED")])
+    pending = b.order("MERCHANT", [(20 * M, "PENDING"), (3 * H, "UNSHIPPED")])  # still pending at the switch
+    fba = b.order("AMAZON", [(30 * M, "PENDING"), (35 * M, "UNSHIPPED"), (4 * H, "SHIPPED")])
+    later = b.order("MERCHANT", [(150 * M, "PENDING"), (155 * M, "UNSHIPPED")])
+    world = make_world(b.build(), settings=SyncSettings(switch_over_at=switch))
+    world.clock.advance_to(switch)
+    world.run(8 * H)
+    book = OrderBook(world.ledger)
+    assert {o.amazon_order_id for o in world.store.iter_orders()} == {pending, fba, later}
+    row = book.get(world.account.name, taken)
+    assert (row.shop_state, row.park_reason) == ("parked", "before_switch")
+    assert f"`amzorders orders retry {taken}` creates it" in row.last_error
+    assert book.get(world.account.name, cancelled).shop_state == "cancelled"  # nothing left to check
+    world.run(9 * H)
+    assert world.shop_status(taken) is None  # parked: nothing is tried until a human says so
+    assert book.retry(world.account.name, taken, at=world.clock.now())
+    world.engine.push_to_shop(world.account)
+    assert world.shop_status(taken) == ShopOrderStatus.TO_SHIP

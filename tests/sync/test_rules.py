@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from amzorders.amazon.models import parse_order
+from amzorders.ledger.orders import Known
 from amzorders.money import Money
 from amzorders.shops.port import ShopOrderStatus as S
 from amzorders.sync.rules import (
@@ -23,6 +25,7 @@ from amzorders.sync.rules import (
     importable_since,
     is_importable,
     next_shop_state,
+    plan_snapshot,
 )
 from ledger.order_json import amazon_order
 
@@ -201,3 +204,32 @@ def test_pending_watch_spaces_out_its_reads():
     # while search keeps up, the watch is only the net under a missed update: it reads rarely
     assert recheck_interval(timedelta(hours=6), settings, relaxed=True) == timedelta(hours=1, minutes=30)
     assert recheck_interval(timedelta(days=20), settings, relaxed=True) == timedelta(hours=8)
+
+
+SWITCH = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+
+@given(
+    created_offset_min=st.integers(min_value=-3000, max_value=3000),
+    status=st.sampled_from(["PENDING", "UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED", "CANCELLED"]),
+    fulfilled_by=st.sampled_from(["MERCHANT", "AMAZON"]),
+    first_seen=st.booleans(),
+)
+def test_a_switch_only_ever_parks_a_first_seen_order_created_before_it(
+    created_offset_min, status, fulfilled_by, first_seen
+):
+    """The switch from a previous importer never creates what would not be created, and holds back only
+    what that importer may have created already: orders created before it and first seen importable."""
+    created = SWITCH + timedelta(minutes=created_offset_min)
+    order = parse_order(amazon_order("405-1-1", status=status, fulfilled_by=fulfilled_by, created=created))
+    known = None if first_seen else Known("PENDING", "waiting", None, None)
+    plain = plan_snapshot(order, known)
+    switched = plan_snapshot(order, known, switch_over_at=SWITCH)
+    held = first_seen and created < SWITCH and plain.shop_state == "to_create"
+    if not held:
+        assert switched == plain
+        return
+    assert (switched.shop_state, switched.park_reason) == ("parked", "before_switch")
+    assert (switched.target_status, switched.importable) == (plain.target_status, plain.importable)
+    assert "may be in the shop already" in switched.note
+    assert "`amzorders orders retry 405-1-1` creates it" in switched.note

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -137,6 +138,9 @@ class SyncConfig(_Section):
     # searchOrders calls than this are left beyond what the reconciliation must leave (10 of the burst
     # of 20): more days reconciled in full, for minutes of latency on a busy shop. 0: no room kept.
     reconciliation_room_calls: float = Field(5, ge=0, le=10)
+    # Switching from another importer: when it was stopped. An order Amazon created before this instant
+    # and first seen already ready to import may be in the shop already: parked for a human, not created.
+    switch_over_at: AwareDatetime | None = None
 
 
 def _clock_time(value: str) -> time:

@@ -22,7 +22,7 @@ from amzorders.amazon.regions import ENDPOINTS, LWA_TOKEN_URL
 from amzorders.app.alerts import Alerter, EmailChannel, FileSentLog, WebhookChannel
 from amzorders.app.config import AppConfig, BuiltinShopConfig, PrestaShopConfig, SyncConfig
 from amzorders.app.secrets import ConfigError
-from amzorders.clock import Clock, WallClock
+from amzorders.clock import Clock, WallClock, ensure_utc
 from amzorders.ledger.db import open_ledger
 from amzorders.ledger.quota_store import SqlBucketStore
 from amzorders.shops.builtin import BuiltinStore
@@ -86,6 +86,7 @@ def sync_settings(sync: SyncConfig, *, day_timezone: str = "UTC") -> SyncSetting
             timedelta(days=sync.doublecheck_to_days),
         ),
         fba_import_at_unshipped=sync.fba_import_at_unshipped,
+        switch_over_at=ensure_utc(sync.switch_over_at) if sync.switch_over_at else None,
         pii_retention_days=sync.pii_retention_days,
         reconciliation_room_tokens=sync.reconciliation_room_calls or None,
         day_timezone=day_timezone,

@@ -53,6 +53,8 @@ class SnapshotPlan:
     shop_state: ShopState
     target_status: ShopOrderStatus | None
     importable: bool
+    park_reason: ParkReason | None = None  # a park the rules decide (with `note`, in words, for a human)
+    note: str | None = None
 
 
 Planner = Callable[[Order, Known | None], SnapshotPlan]
@@ -308,6 +310,8 @@ def _snapshot_values(order: Order, raw, row, seen_at: datetime, planner: Planner
     }
     if row is None or (row.shop_state == ShopState.PARKED and plan.shop_state != ShopState.PARKED):
         values.update(park_reason=None, last_error=None, attempts=0, next_attempt_at=None)
+    if plan.park_reason is not None:
+        values.update(park_reason=plan.park_reason, last_error=plan.note, next_attempt_at=None)
     if row is None:
         values.update(shop_status=None)
     return values

@@ -19,3 +19,4 @@ class ParkReason(StrEnum):
     DATA = "data"  # Amazon's data cannot make an order (unreadable JSON, no price...): re-evaluated on change
     REJECTED = "rejected"  # the shop refused it, or a human parked it: a human decides
     UNKNOWN_SKU = "unknown_sku"  # retried periodically until the product exists
+    BEFORE_SWITCH = "before_switch"  # maybe created by the shop's previous importer: a human checks

@@ -100,7 +100,12 @@ class PassContext:
         return self.client_factory()
 
     def plan(self, order: Order, known: Known | None) -> SnapshotPlan:
-        return plan_snapshot(order, known, fba_import_at_unshipped=self.settings.fba_import_at_unshipped)
+        return plan_snapshot(
+            order,
+            known,
+            fba_import_at_unshipped=self.settings.fba_import_at_unshipped,
+            switch_over_at=self.settings.switch_over_at,
+        )
 
     def heartbeat(self, conn: Connection) -> None:
         """Extend the account lock inside the caller's transaction; abort it if the lock was lost.

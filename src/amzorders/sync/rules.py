@@ -14,13 +14,14 @@ these same functions, so "what should the shop show" has one answer.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from amzorders.amazon.constants import FulfilledBy, FulfillmentStatus
 from amzorders.amazon.models import Order
+from amzorders.clock import format_instant
 from amzorders.ledger.orders import Known, SnapshotPlan
 from amzorders.ledger.states import ParkReason, ShopState
 from amzorders.money import Money, MoneyError
@@ -106,12 +107,35 @@ def next_shop_state(decision: Decision, *, current: str | None, park_reason: str
 
 
 def plan_snapshot(
-    order: Order, known: Known | None, *, fba_import_at_unshipped: bool = False
+    order: Order,
+    known: Known | None,
+    *,
+    fba_import_at_unshipped: bool = False,
+    switch_over_at: datetime | None = None,
 ) -> SnapshotPlan:
-    """The ledger's shop state for a new snapshot of `order`, given what the ledger knew (None: new)."""
-    return plan_status(
+    """The ledger's shop state for a new snapshot of `order`, given what the ledger knew (None: new).
+
+    `switch_over_at`: when the shop's previous importer was stopped. An order Amazon created before it
+    and seen for the first time already ready to import may be in the shop already (that importer keeps
+    no trace amzorders can read), so it is parked for a human instead of created a second time; `retry`
+    creates it. An order still waiting at the switch (PENDING, FBA not shipped) was not imported by it,
+    and is created when it becomes importable, as is every order created after the switch."""
+    plan = plan_status(
         order.fulfillment_status, order.fulfilled_by, known, fba_import_at_unshipped=fba_import_at_unshipped
     )
+    if (
+        known is None
+        and switch_over_at is not None
+        and plan.shop_state is ShopState.TO_CREATE
+        and order.created_time < switch_over_at
+    ):
+        note = (
+            f"created on Amazon {format_instant(order.created_time)}, before the switch from the previous "
+            f"importer ({format_instant(switch_over_at)}), and first seen ready to import: it may be in the "
+            f"shop already. If it is not, `amzorders orders retry {order.order_id}` creates it"
+        )
+        return replace(plan, shop_state=ShopState.PARKED, park_reason=ParkReason.BEFORE_SWITCH, note=note)
+    return plan
 
 
 def plan_status(

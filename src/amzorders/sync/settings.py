@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from amzorders.amazon.auth import Credentials
 
@@ -76,6 +76,8 @@ class SyncSettings:
 
     # Rules.
     fba_import_at_unshipped: bool = False
+    # When the shop's previous importer was stopped (`rules.plan_snapshot`); None: no previous importer.
+    switch_over_at: datetime | None = None
     # Pushing to the shop.
     push_batch_size: int = 200
     # When the import is about to wait at least this long for a searchOrders token (a busy shop, most
