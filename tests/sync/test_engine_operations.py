@@ -444,13 +444,19 @@ def test_after_a_switch_orders_the_previous_importer_may_have_created_are_parked
     later = b.order("MERCHANT", [(150 * M, "PENDING"), (155 * M, "UNSHIPPED")])
     world = make_world(b.build(), settings=SyncSettings(switch_over_at=switch))
     world.clock.advance_to(switch)
-    world.run(8 * H)
+    summaries = world.run(8 * H)
     book = OrderBook(world.ledger)
     assert {o.amazon_order_id for o in world.store.iter_orders()} == {pending, fba, later}
     row = book.get(world.account.name, taken)
     assert (row.shop_state, row.park_reason) == ("parked", "before_switch")
     assert f"`amzorders orders retry {taken}` creates it" in row.last_error
-    assert book.get(world.account.name, cancelled).shop_state == "cancelled"  # nothing left to check
+    row = book.get(world.account.name, cancelled)  # cancelled on Amazon after the switch
+    attention = (
+        f"order {cancelled}: cancelled on Amazon; it was parked at the switch from the previous importer, "
+        "which may have created it: if the shop has it, cancel it there"
+    )
+    assert (row.shop_state, row.last_error) == ("cancelled", attention)
+    assert [r.kind for r in summaries if attention in r.problems] == ["incremental"]  # said once
     world.run(9 * H)
     assert world.shop_status(taken) is None  # parked: nothing is tried until a human says so
     assert book.retry(world.account.name, taken, at=world.clock.now())

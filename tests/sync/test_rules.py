@@ -213,19 +213,27 @@ SWITCH = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
     created_offset_min=st.integers(min_value=-3000, max_value=3000),
     status=st.sampled_from(["PENDING", "UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED", "CANCELLED"]),
     fulfilled_by=st.sampled_from(["MERCHANT", "AMAZON"]),
-    first_seen=st.booleans(),
+    known=st.sampled_from(
+        [None, Known("PENDING", "waiting", None, None), Known("UNSHIPPED", "parked", None, "before_switch")]
+    ),
 )
 def test_a_switch_only_ever_parks_a_first_seen_order_created_before_it(
-    created_offset_min, status, fulfilled_by, first_seen
+    created_offset_min, status, fulfilled_by, known
 ):
     """The switch from a previous importer never creates what would not be created, and holds back only
-    what that importer may have created already: orders created before it and first seen importable."""
+    what that importer may have created already: orders created before it and first seen importable.
+    Such an order cancelled later asks a human to cancel it in the shop."""
     created = SWITCH + timedelta(minutes=created_offset_min)
     order = parse_order(amazon_order("405-1-1", status=status, fulfilled_by=fulfilled_by, created=created))
-    known = None if first_seen else Known("PENDING", "waiting", None, None)
     plain = plan_snapshot(order, known)
     switched = plan_snapshot(order, known, switch_over_at=SWITCH)
-    held = first_seen and created < SWITCH and plain.shop_state == "to_create"
+    if known is not None and known.park_reason == "before_switch" and status == "CANCELLED":
+        assert switched.shop_state == plain.shop_state == "cancelled"
+        assert switched.attention.startswith(
+            "order 405-1-1: cancelled on Amazon; it was parked at the switch"
+        )
+        return
+    held = known is None and created < SWITCH and plain.shop_state == "to_create"
     if not held:
         assert switched == plain
         return

@@ -55,6 +55,7 @@ class SnapshotPlan:
     importable: bool
     park_reason: ParkReason | None = None  # a park the rules decide (with `note`, in words, for a human)
     note: str | None = None
+    attention: str | None = None  # what a human must do in the shop: kept on the row, said by the run
 
 
 Planner = Callable[[Order, Known | None], SnapshotPlan]
@@ -312,6 +313,8 @@ def _snapshot_values(order: Order, raw, row, seen_at: datetime, planner: Planner
         values.update(park_reason=None, last_error=None, attempts=0, next_attempt_at=None)
     if plan.park_reason is not None:
         values.update(park_reason=plan.park_reason, last_error=plan.note, next_attempt_at=None)
+    if plan.attention is not None:
+        values.update(last_error=plan.attention)
     if row is None:
         values.update(shop_status=None)
     return values

@@ -100,12 +100,17 @@ class PassContext:
         return self.client_factory()
 
     def plan(self, order: Order, known: Known | None) -> SnapshotPlan:
-        return plan_snapshot(
+        """The rules' plan; what they say a human must do goes into the run's problems (its log line
+        is then a warning), once even if the page's transaction runs again."""
+        plan = plan_snapshot(
             order,
             known,
             fba_import_at_unshipped=self.settings.fba_import_at_unshipped,
             switch_over_at=self.settings.switch_over_at,
         )
+        if plan.attention is not None and plan.attention not in self.summary.problems:
+            self.summary.problems.append(plan.attention)
+        return plan
 
     def heartbeat(self, conn: Connection) -> None:
         """Extend the account lock inside the caller's transaction; abort it if the lock was lost.

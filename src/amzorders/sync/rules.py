@@ -119,7 +119,9 @@ def plan_snapshot(
     and seen for the first time already ready to import may be in the shop already (that importer keeps
     no trace amzorders can read), so it is parked for a human instead of created a second time; `retry`
     creates it. An order still waiting at the switch (PENDING, FBA not shipped) was not imported by it,
-    and is created when it becomes importable, as is every order created after the switch."""
+    and is created when it becomes importable, as is every order created after the switch. A parked one
+    Amazon cancels is cancelled in the ledger with `attention`: amzorders cannot cancel the previous
+    importer's shop order, a human must."""
     plan = plan_status(
         order.fulfillment_status, order.fulfilled_by, known, fba_import_at_unshipped=fba_import_at_unshipped
     )
@@ -135,6 +137,16 @@ def plan_snapshot(
             f"shop already. If it is not, `amzorders orders retry {order.order_id}` creates it"
         )
         return replace(plan, shop_state=ShopState.PARKED, park_reason=ParkReason.BEFORE_SWITCH, note=note)
+    if (
+        known is not None
+        and known.park_reason == ParkReason.BEFORE_SWITCH
+        and plan.shop_state is ShopState.CANCELLED
+    ):
+        attention = (
+            f"order {order.order_id}: cancelled on Amazon; it was parked at the switch from the previous "
+            "importer, which may have created it: if the shop has it, cancel it there"
+        )
+        return replace(plan, attention=attention)
     return plan
 
 
