@@ -89,6 +89,11 @@ def configure_logging(
     return handler
 
 
+def configure_from(config: Any) -> logging.Handler:
+    """`configure_logging` as an `AppConfig` says: its `log.level`, every one of its secrets redacted."""
+    return configure_logging(config.log.level, secrets=secret_values(config.secrets))
+
+
 def log_run(summary: RunSummary) -> None:
     """One line for a finished run: INFO when all went well (DEBUG when it had nothing to do), WARNING
     when it failed or left orders failed or parked."""

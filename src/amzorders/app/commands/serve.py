@@ -16,7 +16,7 @@ from amzorders.app import exit_codes
 from amzorders.app.commands.common import ConfigOption, err, load, open_runtime, out
 from amzorders.app.commands.runs import runs_table
 from amzorders.app.commands.setup import write_default_config
-from amzorders.app.logs import configure_logging, secret_values
+from amzorders.app.logs import configure_from
 from amzorders.app.operations import exit_code_for
 from amzorders.clock import WallClock
 
@@ -40,7 +40,7 @@ def serve_command(
     from amzorders.app.service import build_service, serve_in_thread
 
     settings = load(config)
-    configure_logging(settings.log.level, secrets=secret_values(settings.secrets))
+    configure_from(settings)
     runtime = open_runtime(settings)
     service = build_service(runtime)
     bind_host, bind_port = host or settings.server.host, settings.server.port if port is None else port
@@ -108,7 +108,7 @@ def demo_command(
         _print_imported(runtime)
         if once:
             raise typer.Exit(exit_code_for(results))
-        configure_logging(settings.log.level, secrets=secret_values(settings.secrets))
+        configure_from(settings)
         handle = serve_in_thread(service.app, settings.server.host, port)
         service.start_scheduler()
         secrets_dir = directory / "secrets"
