@@ -430,11 +430,13 @@ def test_an_order_parked_by_hand_while_the_shop_creates_it_stays_parked_and_is_n
     assert shop.calls == 1  # the retry found the shop's order in the ledger: no second creation call
 
 
-def test_after_a_switch_orders_the_previous_importer_may_have_created_are_parked_not_created(make_world):
+def test_after_a_switch_orders_the_previous_importer_may_have_created_are_left_to_it(make_world):
     """A merchant stops the previous importer at the switch and starts amzorders, whose first import
     looks a day back: an order already importable then may be in the shop already (that importer leaves
-    nothing amzorders can read), so it is parked for a human instead of created twice. Orders still
-    waiting at the switch, and every later one, are created; `retry` creates a parked one."""
+    nothing amzorders can read), so it is left to that importer instead of created twice, and the
+    reconciliation does not report it. Orders still waiting at the switch, and every later one, are
+    created; `retry` creates one left to the previous importer; one Amazon cancels asks a human to
+    cancel it in the shop."""
     switch = START + 2 * H
     b = ScenarioBuilder(days=1)
     taken = b.order("MERCHANT", [(10 * M, "PENDING"), (15 * M, "UNSHIPPED")])  # the previous importer's
@@ -448,17 +450,21 @@ def test_after_a_switch_orders_the_previous_importer_may_have_created_are_parked
     book = OrderBook(world.ledger)
     assert {o.amazon_order_id for o in world.store.iter_orders()} == {pending, fba, later}
     row = book.get(world.account.name, taken)
-    assert (row.shop_state, row.park_reason) == ("parked", "before_switch")
+    assert (row.shop_state, row.park_reason) == ("previous", None)
     assert f"`amzorders orders retry {taken}` creates it" in row.last_error
     row = book.get(world.account.name, cancelled)  # cancelled on Amazon after the switch
     attention = (
-        f"order {cancelled}: cancelled on Amazon; it was parked at the switch from the previous importer, "
+        f"order {cancelled}: cancelled on Amazon; it was left to the previous importer at the switch, "
         "which may have created it: if the shop has it, cancel it there"
     )
     assert (row.shop_state, row.last_error) == ("cancelled", attention)
     assert [r.kind for r in summaries if attention in r.problems] == ["incremental"]  # said once
-    world.run(9 * H)
-    assert world.shop_status(taken) is None  # parked: nothing is tried until a human says so
+    world.run(26 * H)
+    assert world.shop_status(taken) is None  # nothing is tried until a human says so
+    report = world.engine.reconcile(world.account, START.date())
+    assert report.error is None and report.amazon_orders == 5
+    assert report.discrepancies == []  # the previous importer's order is not reported as missing...
+    assert world.shop_status(taken) is None  # ...nor created by a repair
     assert book.retry(world.account.name, taken, at=world.clock.now())
     world.engine.push_to_shop(world.account)
     assert world.shop_status(taken) == ShopOrderStatus.TO_SHIP

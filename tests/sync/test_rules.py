@@ -214,30 +214,33 @@ SWITCH = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
     status=st.sampled_from(["PENDING", "UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED", "CANCELLED"]),
     fulfilled_by=st.sampled_from(["MERCHANT", "AMAZON"]),
     known=st.sampled_from(
-        [None, Known("PENDING", "waiting", None, None), Known("UNSHIPPED", "parked", None, "before_switch")]
+        [None, Known("PENDING", "waiting", None, None), Known("UNSHIPPED", "previous", None, None)]
     ),
 )
-def test_a_switch_only_ever_parks_a_first_seen_order_created_before_it(
+def test_a_switch_only_ever_leaves_to_the_previous_importer_a_first_seen_order_created_before_it(
     created_offset_min, status, fulfilled_by, known
 ):
     """The switch from a previous importer never creates what would not be created, and holds back only
     what that importer may have created already: orders created before it and first seen importable.
-    Such an order cancelled later asks a human to cancel it in the shop."""
+    Such an order stays the previous importer's; cancelled later, it asks a human to cancel it there."""
     created = SWITCH + timedelta(minutes=created_offset_min)
     order = parse_order(amazon_order("405-1-1", status=status, fulfilled_by=fulfilled_by, created=created))
     plain = plan_snapshot(order, known)
     switched = plan_snapshot(order, known, switch_over_at=SWITCH)
-    if known is not None and known.park_reason == "before_switch" and status == "CANCELLED":
-        assert switched.shop_state == plain.shop_state == "cancelled"
+    previous = known is not None and known.shop_state == "previous"
+    if previous and plain.target_status is not None:
+        assert plain.shop_state == "previous"  # until a human asks for it (`retry`)
+    if previous and status == "CANCELLED":
+        assert switched.shop_state == "cancelled"
         assert switched.attention.startswith(
-            "order 405-1-1: cancelled on Amazon; it was parked at the switch"
+            "order 405-1-1: cancelled on Amazon; it was left to the previous"
         )
         return
     held = known is None and created < SWITCH and plain.shop_state == "to_create"
     if not held:
         assert switched == plain
         return
-    assert (switched.shop_state, switched.park_reason) == ("parked", "before_switch")
+    assert switched.shop_state == "previous"
     assert (switched.target_status, switched.importable) == (plain.target_status, plain.importable)
-    assert "may be in the shop already" in switched.note
+    assert "first seen ready to import: left to it" in switched.note
     assert "`amzorders orders retry 405-1-1` creates it" in switched.note

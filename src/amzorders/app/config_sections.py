@@ -139,7 +139,7 @@ class SyncConfig(_Section):
     # of 20): more days reconciled in full, for minutes of latency on a busy shop. 0: no room kept.
     reconciliation_room_calls: float = Field(5, ge=0, le=10)
     # Switching from another importer: when it was stopped. An order Amazon created before this instant
-    # and first seen already ready to import may be in the shop already: parked for a human, not created.
+    # and first seen already ready to import may be in the shop already: left to it, not created.
     switch_over_at: AwareDatetime | None = None
 
 

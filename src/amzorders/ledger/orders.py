@@ -53,9 +53,8 @@ class SnapshotPlan:
     shop_state: ShopState
     target_status: ShopOrderStatus | None
     importable: bool
-    park_reason: ParkReason | None = None  # a park the rules decide (with `note`, in words, for a human)
-    note: str | None = None
-    attention: str | None = None  # what a human must do in the shop: kept on the row, said by the run
+    note: str | None = None  # why the rules chose this state, for a human (the row's last error)
+    attention: str | None = None  # what a human must do in the shop: the row's last error, said by the run
 
 
 Planner = Callable[[Order, Known | None], SnapshotPlan]
@@ -311,10 +310,8 @@ def _snapshot_values(order: Order, raw, row, seen_at: datetime, planner: Planner
     }
     if row is None or (row.shop_state == ShopState.PARKED and plan.shop_state != ShopState.PARKED):
         values.update(park_reason=None, last_error=None, attempts=0, next_attempt_at=None)
-    if plan.park_reason is not None:
-        values.update(park_reason=plan.park_reason, last_error=plan.note, next_attempt_at=None)
-    if plan.attention is not None:
-        values.update(last_error=plan.attention)
+    if plan.note is not None or plan.attention is not None:
+        values.update(last_error=plan.attention or plan.note)
     if row is None:
         values.update(shop_status=None)
     return values

@@ -202,7 +202,7 @@ sync_memory = Table(
 # --- Orders --------------------------------------------------------------------------------------------
 
 # Every Amazon order ever seen: its latest snapshot and where it stands with the shop.
-# shop_state: waiting | to_create | created | to_update | failed | parked | cancelled
+# shop_state: waiting | to_create | created | to_update | failed | parked | cancelled | previous
 orders = Table(
     "orders",
     metadata,

@@ -18,7 +18,7 @@ from amzorders.ledger.states import ParkReason, ShopState
 from amzorders.shops.port import ShopOrderStatus
 
 _DUE_STATES = (ShopState.TO_CREATE, ShopState.TO_UPDATE)
-_RETRY_STATES = (ShopState.FAILED, ShopState.PARKED)
+_RETRY_STATES = (ShopState.FAILED, ShopState.PARKED, ShopState.PREVIOUS)  # due once next_attempt_at is
 
 
 @dataclass(frozen=True, slots=True)

@@ -287,6 +287,8 @@ def _compare(amazon: OrderSummary, shop_order: ShopOrder | None, row):
         return (state, decision.target, reason, reference, shop_status)
 
     if shop_order is None:
+        if row is not None and row.shop_state == ShopState.PREVIOUS:
+            return  # the previous importer's (switch-over): its orders are not visible to amzorders
         if decision.action is Action.CREATE:
             detail = f"Amazon {amazon.fulfillment_status}, not in the shop{why_parked}"
             yield Discrepancy(amazon.order_id, MISSING_IN_SHOP, detail), repair("missing in the shop")

@@ -103,6 +103,8 @@ def next_shop_state(decision: Decision, *, current: str | None, park_reason: str
         return ShopState.FAILED
     if current == ShopState.PARKED and park_reason != ParkReason.DATA:
         return ShopState.PARKED
+    if current == ShopState.PREVIOUS:
+        return ShopState.PREVIOUS
     return ShopState.TO_CREATE if decision.action is Action.CREATE else ShopState.TO_UPDATE
 
 
@@ -117,11 +119,11 @@ def plan_snapshot(
 
     `switch_over_at`: when the shop's previous importer was stopped. An order Amazon created before it
     and seen for the first time already ready to import may be in the shop already (that importer keeps
-    no trace amzorders can read), so it is parked for a human instead of created a second time; `retry`
-    creates it. An order still waiting at the switch (PENDING, FBA not shipped) was not imported by it,
-    and is created when it becomes importable, as is every order created after the switch. A parked one
-    Amazon cancels is cancelled in the ledger with `attention`: amzorders cannot cancel the previous
-    importer's shop order, a human must."""
+    no trace amzorders can read), so it is left to it (`PREVIOUS`) instead of created a second time;
+    `retry` creates it. An order still waiting at the switch (PENDING, FBA not shipped) was not imported
+    by it, and is created when it becomes importable, as is every order created after the switch. One
+    left to the previous importer that Amazon cancels is cancelled in the ledger with `attention`:
+    amzorders cannot cancel that importer's shop order, a human must."""
     plan = plan_status(
         order.fulfillment_status, order.fulfilled_by, known, fba_import_at_unshipped=fba_import_at_unshipped
     )
@@ -133,18 +135,18 @@ def plan_snapshot(
     ):
         note = (
             f"created on Amazon {format_instant(order.created_time)}, before the switch from the previous "
-            f"importer ({format_instant(switch_over_at)}), and first seen ready to import: it may be in the "
-            f"shop already. If it is not, `amzorders orders retry {order.order_id}` creates it"
+            f"importer ({format_instant(switch_over_at)}), and first seen ready to import: left to it. If "
+            f"the shop does not have it, `amzorders orders retry {order.order_id}` creates it"
         )
-        return replace(plan, shop_state=ShopState.PARKED, park_reason=ParkReason.BEFORE_SWITCH, note=note)
+        return replace(plan, shop_state=ShopState.PREVIOUS, note=note)
     if (
         known is not None
-        and known.park_reason == ParkReason.BEFORE_SWITCH
+        and known.shop_state == ShopState.PREVIOUS
         and plan.shop_state is ShopState.CANCELLED
     ):
         attention = (
-            f"order {order.order_id}: cancelled on Amazon; it was parked at the switch from the previous "
-            "importer, which may have created it: if the shop has it, cancel it there"
+            f"order {order.order_id}: cancelled on Amazon; it was left to the previous importer at the "
+            "switch, which may have created it: if the shop has it, cancel it there"
         )
         return replace(plan, attention=attention)
     return plan
