@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
 import httpx
 from app_support import CRON_TOKEN, PASSWORD, GatedTransport, Served, breakable
 
+from amzorders.app import views
+from amzorders.app.config import load_config
 from amzorders.app.service import build_service, serve_in_thread
 from amzorders.app.wiring import build_runtime
 from amzorders.ledger.schema import store_orders
@@ -216,4 +219,23 @@ def test_api_calls_of_overlapping_runs_are_counted_once(config):
         assert counted() == stats.calls["searchOrders"]
     finally:
         gate.release.set()
+        runtime.close()
+
+
+def test_after_a_switch_the_previous_importers_orders_are_counted_apart(config_path):
+    """Switching with a day of backlog: the orders ready before the switch are left to the previous
+    importer, counted in the status and the metrics as such, and nothing is created for them."""
+    switch = datetime.now(UTC).isoformat()
+    config = load_config(config_path, environ={"AMZORDERS_SYNC__SWITCH_OVER_AT": switch})
+    runtime = build_runtime(config)
+    try:
+        service = build_service(runtime)
+        runs = service.run_job("import", "eu")
+        assert runs[1].created == 0  # the backlog: every order ready to import is older than the switch
+        status = views.account_status(runtime.ledger, runtime.sellers, runtime.clock.now())[0]
+        assert status.left_to_previous_importer > 0 and status.as_json()["left_to_previous_importer"] > 0
+        text = service.metrics.render().decode()
+        left = float(status.left_to_previous_importer)
+        assert f'amzorders_orders{{account="eu",state="previous"}} {left}' in text
+    finally:
         runtime.close()

@@ -44,6 +44,7 @@ class _LedgerCollector(Collector):
                 ("failed", status.failed),
                 ("parked", status.parked),
                 ("to_create", status.waiting_for_shop),
+                ("previous", status.left_to_previous_importer),
             ):
                 states.add_metric([status.name, state], count)
             pending.add_metric([status.name], status.pending)

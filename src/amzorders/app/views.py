@@ -48,6 +48,7 @@ class AccountStatus:
     failed: int = 0
     parked: int = 0
     waiting_for_shop: int = 0
+    left_to_previous_importer: int = 0  # switch-over: may be in the shop already, not created here
     quota_left: dict[str, float] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
@@ -103,6 +104,8 @@ def account_status(engine: Engine, accounts: Sequence[tuple[str, str]], now: dat
                     status.parked = count
                 elif state == "to_create":
                     status.waiting_for_shop = count
+                elif state == "previous":
+                    status.left_to_previous_importer = count
             status.imported = conn.execute(
                 select(func.count()).where(o.account == name, o.shop_reference.is_not(None))
             ).scalar_one()
