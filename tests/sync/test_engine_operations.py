@@ -386,6 +386,34 @@ def test_an_order_cancelled_while_the_shop_creates_it_is_cancelled_in_the_shop(m
     assert world.shop_status(order) == ShopOrderStatus.CANCELLED
 
 
+def test_a_failed_creation_of_an_order_cancelled_meanwhile_is_still_in_its_history(make_world):
+    """The shop fails to create an order while the import records its cancellation: the cancellation's
+    plan stands (nothing to create), and the failed call is still told in the order's history."""
+    b = ScenarioBuilder(days=1)
+    order = b.order("MERCHANT", [(M, "PENDING"), (4 * M, "UNSHIPPED"), (20 * M, "CANCELLED")])
+    world = make_world(b.build())
+    shop = GatedShop(world.store)
+    shop.down = True
+    engine = world.new_engine(store=shop, governor=world.engine.governor)
+    world.clock.advance_to(START + 10 * M)
+    assert engine.import_incremental(world.account).orders_seen == 1
+    pushing = threading.Thread(target=lambda: engine.push_to_shop(world.account))
+    pushing.start()
+    try:
+        assert shop.creating.wait(30)
+        world.clock.advance_to(START + 30 * M)
+        assert engine.import_incremental(world.account).orders_seen == 1  # the cancellation
+    finally:
+        shop.release.set()
+        pushing.join(30)
+        engine.close()
+    book = OrderBook(world.ledger)
+    assert book.get(world.account.name, order).shop_state == "cancelled"
+    failed = [e for e in book.events(world.account.name, order) if e["kind"] == "shop_failed"]
+    assert len(failed) == 1
+    assert failed[0]["detail"].endswith("503 (the order changed during the call: its new plan stands)")
+
+
 def test_an_order_parked_by_hand_while_the_shop_creates_it_stays_parked_and_is_never_created_twice(
     make_world,
 ):

@@ -153,6 +153,13 @@ class ShopWork:
                 execute_many(conn, _EVENT_INSERT, [_outcome_event(o, at) for o in kept])
         return moved
 
+    def record_unwritten(self, outcomes: Sequence[ShopOutcome], *, at: datetime) -> None:
+        """Log in the orders' histories the shop calls whose outcome is not written (the row changed
+        meanwhile and its new plan stands): what the call did, so that its history says it."""
+        if outcomes:
+            with self.engine.begin() as conn:
+                execute_many(conn, _EVENT_INSERT, [_outcome_event(o, at) for o in outcomes])
+
     def apply_repairs(self, repairs: Sequence[Repair], *, at: datetime) -> None:
         """Put orders back on the shop's to-do list (reconciliation), in one transaction."""
         if not repairs:

@@ -74,10 +74,24 @@ def _record_outcomes(ctx: PassContext, due: list[LedgerOrder], outcomes: list[Sh
         [replace(o, acted_on=read[o.order_id]) for o in outcomes], at=ctx.clock.now()
     )
     for _ in range(3):  # the row moving on again meanwhile: the reconciliation catches what is left
+        _record_unwritten(ctx, moved)
         again = [_replanned(ctx, m) for m in moved if m.outcome.event in _SHOP_CHANGED]
         if not again:
             return
         moved = ctx.orders.record_shop_outcomes(again, at=ctx.clock.now())
+
+
+def _record_unwritten(ctx: PassContext, moved: list[MovedOn]) -> None:
+    """A failed call (or a park the shop asked for) whose row changed meanwhile: the row's new plan
+    stands (it is due again), and the call is still told in the order's history."""
+    unwritten = [
+        replace(
+            m.outcome, detail=f"{m.outcome.detail} (the order changed during the call: its new plan stands)"
+        )
+        for m in moved
+        if m.outcome.event in ("shop_failed", "parked")
+    ]
+    ctx.orders.record_unwritten(unwritten, at=ctx.clock.now())
 
 
 def _replanned(ctx: PassContext, moved: MovedOn) -> ShopOutcome:
