@@ -327,3 +327,17 @@ def test_backup_copies_the_ledger_with_the_store_and_refuses_to_overwrite(config
         config_path, "backup", str(tmp_path / "x"), env={"AMZORDERS_LEDGER__URL": "postgresql://a@h/amz"}
     )
     assert on_pg.exit_code == exit_codes.BAD_INPUT and "pg_dump -Fc amz" in on_pg.stderr
+
+
+def test_status_shows_the_orders_left_to_the_previous_importer_only_after_a_switch(config_path):
+    column = "previous importer's"
+    assert cli(config_path, "import").exit_code == 0
+    assert column not in cli(config_path, "status").stdout
+    switched = {"AMZORDERS_SYNC__SWITCH_OVER_AT": datetime.now(UTC).isoformat()}
+    other = config_path.parent / "switched.sqlite3"  # a fresh ledger: the first import after a switch
+    env = {**switched, "AMZORDERS_LEDGER__URL": f"sqlite:///{other}"}
+    assert cli(config_path, "import", env=env).exit_code == 0
+    shown = cli(config_path, "status", env=env)
+    assert shown.exit_code == 0 and column in shown.stdout
+    left = json.loads(cli(config_path, "status", "--json", env=env).stdout)["accounts"][0]
+    assert left["left_to_previous_importer"] > 0

@@ -212,6 +212,9 @@ def status_command(config: ConfigOption = None, json: JsonOption = False) -> Non
         table.add_column(col)
     for col in ("failed", "parked", "quota left"):
         table.add_column(col)
+    switched = any(s.left_to_previous_importer for s in statuses)  # a switch-over (operations.md)
+    if switched:
+        table.add_column("previous importer's", no_wrap=True)
     for s in statuses:
         run = s.last_run
         table.add_row(
@@ -226,5 +229,6 @@ def status_command(config: ConfigOption = None, json: JsonOption = False) -> Non
             f"[red]{s.failed}[/]" if s.failed else "0",
             f"[yellow]{s.parked}[/]" if s.parked else "0",
             ", ".join(f"{op} {left:.1f}" for op, left in sorted(s.quota_left.items())) or "–",
+            *([str(s.left_to_previous_importer)] if switched else []),
         )
     out.print(table)
