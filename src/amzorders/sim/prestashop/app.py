@@ -14,7 +14,7 @@ import hmac
 from collections.abc import Callable, Iterable
 from urllib.parse import parse_qsl
 
-from . import query, render, writes
+from . import multistore, query, render, writes
 from .errors import NotFound, PhpFatal, WsError
 from .payload import parse_body
 from .schemas import api_resources, recorded_text
@@ -31,6 +31,7 @@ _REALM = (
 _STATUS = {
     200: "200 OK",
     201: "201 Created",
+    302: "302 Found",
     400: "400 Bad Request",
     401: "401 Unauthorized",
     404: "404 Not Found",
@@ -115,6 +116,9 @@ class FakePrestaShopApp:
                         (21, "No permission for this authentication key"),
                     ],
                 )
+            self.shop.context_shop = request.args.get("id_shop", "1")
+            if not multistore.known_context(self.shop, self.shop.context_shop):
+                return 302, [("Location", f"{request.base}/index.php"), ("Content-Type", HTML_TYPE)], b""
             fault = self.shop.take_fault(request.method, resource)
             if fault is not None and not fault.after:
                 return _php(fault.status, "")
@@ -219,7 +223,8 @@ class FakePrestaShopApp:
                 render.dumps({spec.singular: render.entity_json(spec, record)}),
             )
         q = query.parse_query(spec, request.params)
-        records = query.apply(list(self.shop.tables[resource].values()), q)
+        records = multistore.visible(self.shop, resource, list(self.shop.tables[resource].values()))
+        records = query.apply(records, q)
         return self._ok(
             request,
             200,

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from .errors import PhpFatal, invalid
+from .multistore import context_id
 from .payload import Payload
 from .pricing import CART_REFUSED, Line, Pricer, money6
 
@@ -81,8 +82,8 @@ def create_order(shop: FakePrestaShop, values: dict, payload: Payload) -> tuple[
             "valid": "0",
             "date_add": now,
             "date_upd": now,
-            "id_shop_group": "1",
-            "id_shop": "1",
+            "id_shop_group": cart.get("id_shop_group") or "1",  # the cart's shop (live 8.2.1)
+            "id_shop": cart.get("id_shop") or "1",
             "secure_key": cart["secure_key"],
             "payment": values["payment"],
             "gift": cart.get("gift") or "0",
@@ -136,7 +137,7 @@ def _add_detail(shop: FakePrestaShop, order: dict, line: Line) -> dict:
             "id_order": str(order["id"]),
             "product_id": str(line.product["id"]),
             "product_attribute_id": str(line.id_attribute),
-            "id_shop": "1",
+            "id_shop": context_id(shop),  # the context's shop, not the order's (live 8.2.1)
             "id_warehouse": "0",
             "id_customization": "0",
             "product_name": name,

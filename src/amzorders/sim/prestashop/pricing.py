@@ -17,6 +17,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP,
 from typing import TYPE_CHECKING
 
 from .errors import PhpFatal
+from .multistore import context_id
 
 if TYPE_CHECKING:
     from .shop import FakePrestaShop
@@ -203,7 +204,7 @@ def _specific_price(
             or sp["id_cart"] not in ("0", str(cart["id"]))
             or int(sp["from_quantity"] or 1) > qty
             or sp["id_currency"] not in ("0", cart["id_currency"])
-            or sp["id_shop"] not in ("0", "1")
+            or sp["id_shop"] not in ("0", context_id(shop))  # the context's shop (live 8.2.1)
             or sp["id_customer"] not in ("0", cart["id_customer"])
         ):
             continue

@@ -71,6 +71,8 @@ class FakePrestaShop(ShopViews):
         self.stats = Stats()
         self.internal_errors: list[str] = []  # defects of the fake (answered 500 text/plain)
         self._faults: list[_Fault] = []
+        self.context_shop = "1"  # the shop of the current call: its id_shop parameter (see multistore)
+        self.not_in_shop: set[tuple[str, int, int]] = set()  # (products|carriers, id, id_shop) not associated
         self._invoice_number = 0
         self._delivery_number = 0
         from .seed import seed_demo_products, seed_install
@@ -302,6 +304,11 @@ class FakePrestaShop(ShopViews):
                 return Decimal(0)
             tax = self.tables["taxes"].get(int(here[0]["id_tax"]))
             return Decimal(tax["rate"]) if tax else Decimal(0)
+
+    def add_shop(self, name: str, id_shop_group: int = 1) -> int:
+        from .multistore import add_shop
+
+        return add_shop(self, name, id_shop_group)
 
     def set_country_active(self, iso_code: str, active: bool) -> None:
         """Activates or deactivates a country (PrestaShop refuses orders delivered to an inactive one)."""

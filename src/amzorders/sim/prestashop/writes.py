@@ -122,9 +122,15 @@ def _hash_password(plain: str) -> str:
     return "$2y$10$" + hashlib.sha256(plain.encode()).hexdigest()[:53]
 
 
-def _email_taken(shop: FakePrestaShop, email: str, except_id: int | None = None) -> bool:
+def _email_taken(
+    shop: FakePrestaShop, email: str, except_id: int | None = None, id_shop: str | None = None
+) -> bool:
+    """E-mails are unique per shop (live 8.2.1: the same e-mail got a customer in shop 1 and in shop 2)."""
     return any(
-        c["email"].casefold() == email.casefold() and c["deleted"] != "1" and c["id"] != except_id
+        c["email"].casefold() == email.casefold()
+        and c["deleted"] != "1"
+        and c["id"] != except_id
+        and (id_shop is None or str(c.get("id_shop") or "1") == id_shop)
         for c in shop.tables["customers"].values()
     )
 
@@ -136,7 +142,7 @@ def _email_used() -> WsError:
 
 
 def _create_customer(shop: FakePrestaShop, values: dict, payload: Payload) -> dict:
-    if _email_taken(shop, values["email"]):
+    if _email_taken(shop, values["email"], id_shop=str(values.get("id_shop") or "1")):
         raise _email_used()
     group = values.get("id_default_group") or shop.configuration("PS_CUSTOMER_GROUP") or "3"
     values = {

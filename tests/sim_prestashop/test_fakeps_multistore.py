@@ -1,0 +1,31 @@
+"""Multistore as a live PrestaShop 8.2.1 showed it (a second shop in group 1, nothing shared), now modelled
+by the fake: `id_shop` selects the shop of a call, orders and customers are listed per shop, a customer
+e-mail is unique per shop, products are listed where they are associated, an unknown shop redirects."""
+
+from __future__ import annotations
+
+from sim_ps_helpers import new_customer
+
+
+def test_customers_are_per_shop_and_listed_for_the_shop_of_the_call(ws, shop):
+    second = shop.add_shop("Second")
+    email = "same@marketplace.amazon.fr"
+    first_id = new_customer(ws, email)
+    second_id = new_customer(ws, email, id_shop=str(second))  # live: customers 510 (shop 1), 514 (shop 2)
+    by_email = {"display": "[id,id_shop]", "filter[email]": f"[{email}]"}
+    assert [c["id"] for c in ws.list("customers", **by_email)] == [first_id]
+    assert [c["id"] for c in ws.list("customers", **by_email, id_shop=str(second))] == [second_id]
+    assert len(ws.list("customers", **by_email, id_shop="all")) == 2
+    same_shop = ws.post(
+        "customers", "customer", {"lastname": "D", "firstname": "J", "email": email, "passwd": "x" * 9}
+    )
+    assert same_shop.status_code == 500  # "The email is already used" within one shop
+
+
+def test_products_are_listed_where_they_are_associated_and_unknown_shops_redirect(ws, shop):
+    second = shop.add_shop("Second")
+    shop.not_in_shop.add(("products", 8, second))
+    assert {p["id"] for p in ws.list("products", display="[id]", **{"filter[id]": "[8]"})} == {8}
+    assert ws.list("products", display="[id]", id_shop=str(second), **{"filter[id]": "[8]"}) == []
+    answer = ws.http.get("/api/orders", params={"id_shop": "7", "output_format": "JSON"})
+    assert answer.status_code == 302  # live: 302 to the default shop's index.php
