@@ -18,6 +18,9 @@ LIVE_URL, LIVE_KEY = os.environ.get("PRESTASHOP_URL"), os.environ.get("PRESTASHO
 SKU = os.environ.get("PRESTASHOP_SKU", "demo_13")
 CARRIER = os.environ.get("PRESTASHOP_CARRIER", "Amazon")
 SHIPPING_SKU = os.environ.get("PRESTASHOP_SHIPPING_SKU", "AMAZON-SHIPPING")
+# A second shop of a multistore install (products, carrier and shipping product associated with it, the
+# key enabled for it): the multistore check runs live only when it is set.
+SECOND_SHOP = os.environ.get("PRESTASHOP_SECOND_SHOP")
 
 
 def demo_mapping(**overrides) -> PrestaShopMapping:

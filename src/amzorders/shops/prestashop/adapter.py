@@ -26,11 +26,15 @@ with that tag:
 The cart we built for nothing is then deleted. Checking before building instead would cost one more
 call on every order to save a few calls on the rare retry; `find_by_amazon_id` is that check, for the
 engine to call when it recovers.
+
+Multistore: an order's creation runs in its marketplace's shop (`id_shop` on every call), lookups by Amazon
+id in all shops (`id_shop=all`), a state change in the order's shop (why: docs/prestashop.md, live 8.2.1).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -50,6 +54,14 @@ from amzorders.shops.prestashop.pricing import round_to
 from amzorders.shops.prestashop.taxes import TaxRates
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _InShop:
+    client: PrestaShopClient  # sends id_shop on every call
+    products: ProductLookup
+    customers: CustomerLookup
+
 
 ORDER_FIELDS = [
     "id",
@@ -71,8 +83,9 @@ class PrestaShopShop:
         self.catalog = catalog
         self.mapping = catalog.mapping
         self.name = name or catalog.mapping.shop_name
-        self.products = ProductLookup(client, self.name)
-        self.customers = CustomerLookup(client)
+        self.everywhere = client.in_shop("all")  # lookups by Amazon id: the order may be in any shop
+        self._shops: dict[int, _InShop] = {}
+        self.products = self._in(1).products  # shop 1's (one lookup per shop: products are per shop)
         self.taxes = TaxRates(client, self.mapping.tax_rates)
 
     @classmethod
@@ -107,6 +120,13 @@ class PrestaShopShop:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _in(self, id_shop: int) -> _InShop:
+        """The client and cached lookups of one shop (customers and products are per shop)."""
+        if id_shop not in self._shops:
+            client = self.client.in_shop(id_shop)
+            self._shops[id_shop] = _InShop(client, ProductLookup(client, self.name), CustomerLookup(client))
+        return self._shops[id_shop]
+
     # -- the port -------------------------------------------------------------------------------------
     def find_by_amazon_id(self, amazon_order_id: str) -> ShopOrder | None:
         carts = self._tagged_carts(amazon_order_id)
@@ -118,7 +138,8 @@ class PrestaShopShop:
             channel = self.catalog.resolve(draft.account, draft.marketplace_id)
         except MappingError as exc:
             raise OrderRejected(f"order {draft.amazon_order_id}: {exc}") from exc
-        plan = plan_order(draft, channel, self.catalog, self.products, self.taxes)  # no write before this
+        side = self._in(channel.id_shop)
+        plan = plan_order(draft, channel, self.catalog, side.products, self.taxes)  # no write before this
         try:
             ours, our_address = self._build_cart(draft, plan, channel)
         except PrestaShopRejected as exc:  # our sanitising missed a rule: park with the field named
@@ -148,13 +169,13 @@ class PrestaShopShop:
         )
         raced = False
         try:
-            echo = self.client.create("orders", "order", fields)
+            echo = side.client.create("orders", "order", fields)
             order_id = int(echo["id"]) if str(echo.get("id", "")).isdigit() else None
         except CartAlreadyOrdered:
             order_id, raced = None, True  # another process ordered this cart first: it finishes it
         except PrestaShopRejected as exc:
             raise PrestaShopRejected(f"order {draft.amazon_order_id}: {exc}", exc.fault) from exc
-        order = self.client.get("orders", order_id) if order_id else self._order_on([cart])
+        order = side.client.get("orders", order_id) if order_id else self._order_on([cart])
         if order is None:
             raise ShopError(
                 f"order {draft.amazon_order_id}: PrestaShop created no order on cart {cart['id']}"
@@ -162,7 +183,7 @@ class PrestaShopShop:
         return self._finish(order, draft, plan, channel, resumed=raced)
 
     def set_status(self, reference: str, status: ShopOrderStatus) -> None:
-        order = self.client.get("orders", reference)
+        order = self.everywhere.get("orders", reference)
         current = int(order.get("current_state") or 0)
         target = self._state_for(status, order)
         if target is None or target == current or self._status_of(current) == status:
@@ -173,12 +194,13 @@ class PrestaShopShop:
                 f"PrestaShop order {reference} is in {self.catalog.state_label(current)}: fix its totals by "
                 f"hand before it can move to {status.value}"
             )
-        self._set_state(int(order["id"]), target)
+        self._set_state(int(order["id"]), target, int(order.get("id_shop") or 1))
 
     # -- creation steps -------------------------------------------------------------------------------
     def _build_cart(self, draft: OrderDraft, plan: OrderPlan, channel: ResolvedChannel) -> tuple[int, int]:
         """(id_cart, id_address): customer, address, tagged cart with the carrier pinned, prices."""
-        id_customer = self.customers.ensure(
+        side = self._in(channel.id_shop)
+        id_customer = side.customers.ensure(
             plan.customer_email,
             firstname=plan.customer_name[0],
             lastname=plan.customer_name[1],
@@ -195,7 +217,7 @@ class PrestaShopShop:
             policy=payloads.AddressPolicy(self.mapping.dni_placeholder, self.mapping.phone_placeholder),
             amazon_order_id=draft.amazon_order_id,
         )
-        id_address = int(self.client.create("addresses", "address", address)["id"])
+        id_address = int(side.client.create("addresses", "address", address)["id"])
         cart = payloads.cart_fields(
             id_customer=id_customer,
             id_address=id_address,
@@ -210,13 +232,13 @@ class PrestaShopShop:
             ],
             tag=payloads.cart_tag(draft.amazon_order_id),
         )
-        id_cart = int(self.client.create("carts", "cart", cart)["id"])
+        id_cart = int(side.client.create("carts", "cart", cart)["id"])
         for line in plan.lines:
             self._post_price(id_cart, plan, line)
         return id_cart, id_address
 
     def _post_price(self, id_cart: int, plan: OrderPlan, line) -> None:
-        self.client.create(
+        self._in(plan.id_shop).client.create(
             "specific_prices",
             "specific_price",
             payloads.specific_price_fields(
@@ -242,7 +264,7 @@ class PrestaShopShop:
 
         A price in another currency (id_currency 0, as earlier versions wrote it) counts as missing: one in
         the cart's currency outranks it in PrestaShop's choice and is not converted."""
-        existing = self.client.list(
+        existing = self._in(plan.id_shop).client.list(
             "specific_prices",
             fields=["id", "id_product", "id_product_attribute", "id_currency"],
             filters={"id_cart": filter_value(int(cart["id"]))},
@@ -283,16 +305,17 @@ class PrestaShopShop:
                 order.get("id_carrier"),
                 plan.id_carrier,
             )
+        client = self._in(channel.id_shop).client
         if self.mapping.payment_transaction_id and not resumed:
-            write_transaction_id(self.client, str(order.get("reference", "")), draft.amazon_order_id)
+            write_transaction_id(client, str(order.get("reference", "")), draft.amazon_order_id)
         target = channel.states[plan.state_step]
         if state in self.catalog.creation_states and target != state:
-            self._set_state(int(order["id"]), target)
+            self._set_state(int(order["id"]), target, channel.id_shop)
             state = target
             if plan.fba and not channel.channel.fba_decrement_stock:
-                give_back_stock(self.client, plan, channel.id_shop)
+                give_back_stock(client, plan, channel.id_shop)
         elif not resumed and plan.fba and not channel.channel.fba_decrement_stock:
-            give_back_stock(self.client, plan, channel.id_shop)
+            give_back_stock(client, plan, channel.id_shop)
         return ShopOrder(
             reference=str(order["id"]),
             amazon_order_id=draft.amazon_order_id,
@@ -300,8 +323,8 @@ class PrestaShopShop:
             total=Money(round_to(shop_total, plan.precision), draft.currency),
         )
 
-    def _set_state(self, id_order: int, id_state: int) -> None:
-        self.client.create(
+    def _set_state(self, id_order: int, id_state: int, id_shop: int) -> None:
+        self._in(id_shop).client.create(
             "order_histories",
             "order_history",
             payloads.order_history_fields(id_order=id_order, id_order_state=id_state),
@@ -310,7 +333,7 @@ class PrestaShopShop:
 
     # -- lookups -------------------------------------------------------------------------------------
     def _tagged_carts(self, amazon_order_id: str) -> list[dict[str, Any]]:
-        return self.client.list(
+        return self.everywhere.list(
             "carts",
             fields=["id", "id_customer", "id_address_delivery", "gift_message"],
             filters={"gift_message": filter_value(payloads.cart_tag(amazon_order_id))},
@@ -318,7 +341,7 @@ class PrestaShopShop:
         )
 
     def _order_on(self, carts: list[dict[str, Any]]) -> dict[str, Any] | None:
-        orders = self.client.list(
+        orders = self.everywhere.list(
             "orders",
             fields=ORDER_FIELDS,
             filters={"id_cart": filter_value(*(int(c["id"]) for c in carts))},

@@ -26,6 +26,7 @@ from amzorders.money import minor_units
 from amzorders.shops.prestashop.client import PrestaShopClient, filter_value
 from amzorders.shops.prestashop.errors import CartAlreadyOrdered, PrestaShopError, PrestaShopUnavailable
 from amzorders.shops.prestashop.mapping import Channel, MappingError, PrestaShopMapping, Ref
+from amzorders.shops.prestashop.multishop import check_shops
 from amzorders.shops.prestashop.payloads import order_fields
 
 log = logging.getLogger(__name__)
@@ -199,6 +200,7 @@ def validate_against_shop(mapping: PrestaShopMapping, client: PrestaShopClient) 
         modules = modules or {(mapping.payment_module, "")}
         for module, prefix in sorted(modules):
             check_payment_module(client, module, key=f"{prefix}payment_module")
+    check_shops(catalog, client)
     return catalog
 
 

@@ -9,10 +9,16 @@ posted, so callers read the object back.
 Query strings are built by hand because PrestaShop's list syntax (`display=[id,email]`,
 `filter[email]=[a|b]`, `sort=[id_DESC]`) must reach PHP with `[]|,` unescaped while the values themselves
 (an e-mail with `+`, a SKU with `%`) are percent-encoded.
+
+Multistore: PrestaShop takes its shop context from the `id_shop` query parameter (`all`: every shop), else
+from the URL's host. Orders and customers are listed for the context shop only, cart prices apply only
+in their shop's context (live 8.2.1, docs/prestashop.md): `in_shop(n)` is a view of the client that sends
+`id_shop=n` on every call.
 """
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -125,6 +131,13 @@ class PrestaShopClient:
             headers={"User-Agent": "amzorders"},
         )
         self.calls: Counter[tuple[str, str]] = Counter()
+        self.shop: int | str | None = None  # sent as `id_shop` on every call when set
+
+    def in_shop(self, shop: int | str) -> PrestaShopClient:
+        """The same connection and call counter, every call in shop `shop` (an id or `all`)."""
+        view = copy.copy(self)
+        view.shop = shop
+        return view
 
     # -- reads ------------------------------------------------------------------------------------
     def list(
@@ -196,6 +209,8 @@ class PrestaShopClient:
     ) -> httpx.Response:
         resource = _resource(path)
         url = f"{self.base_url}/api/{path}"
+        if self.shop is not None:
+            params = [*params, ("id_shop", str(self.shop))]
         if params:
             url += "?" + query_string(params)
         self.calls[(method, resource)] += 1
