@@ -13,12 +13,13 @@ from amzorders.clock import format_instant
 from amzorders.ledger.db import open_ledger
 from amzorders.ledger.orders import OrderBook
 from amzorders.shops.builtin import BuiltinStore
-from amzorders.shops.port import OrderRejected, ShopOrderStatus, ShopUnavailable, UnknownSku
+from amzorders.shops.port import ShopOrderStatus
 from amzorders.sim.transport import SimTransport
 from amzorders.sync.engine import SyncEngine, lock_key
 from amzorders.sync.reconcile import ReconciliationReport
 from amzorders.sync.settings import SyncSettings
 from sync.conftest import START, ScenarioBuilder
+from sync.engine_shops import FlakyShop
 
 H, D, M = td(hours=1), td(days=1), td(minutes=1)
 
@@ -32,38 +33,6 @@ def merchant_orders(n: int, *, days: float = 1, spacing=7 * M) -> tuple[Scenario
         for n_ in range(n)
     ]
     return b, ids
-
-
-class FlakyShop:
-    """The built-in store behind a shop that fails on demand (the real store does the work)."""
-
-    def __init__(self, store: BuiltinStore) -> None:
-        self.store = store
-        self.name = store.name
-        self.down = False
-        self.unknown_skus: set[str] = set()
-        self.rejected: set[str] = set()
-        self.calls = 0
-
-    def find_by_amazon_id(self, amazon_order_id):
-        return self.store.find_by_amazon_id(amazon_order_id)
-
-    def create_order(self, draft):
-        self.calls += 1
-        if self.down:
-            raise ShopUnavailable("shop answered 503")
-        if draft.amazon_order_id in self.rejected:
-            raise OrderRejected("the shop refused the address")
-        for line in draft.lines:
-            if line.sku in self.unknown_skus:
-                raise UnknownSku(line.sku, self.name)
-        return self.store.create_order(draft)
-
-    def set_status(self, reference, status):
-        self.calls += 1
-        if self.down:
-            raise ShopUnavailable("shop answered 503")
-        self.store.set_status(reference, status)
 
 
 def test_running_everything_twice_creates_nothing_twice(make_world):
@@ -343,119 +312,6 @@ def test_one_engine_runs_every_pass_of_an_account_at_once_from_threads(make_worl
     # a cancelled order is cancelled in the shop, or was never created (only seen cancelled: the passes
     # take each other's quota, and threads waiting on the virtual clock move it on)
     assert cancelled & shop.keys() and {shop[i] for i in cancelled & shop.keys()} == {"cancelled"}
-
-
-class GatedShop(FlakyShop):
-    """A shop whose order creation waits for `release` (a PrestaShop creating a batch takes minutes)."""
-
-    def __init__(self, store: BuiltinStore) -> None:
-        super().__init__(store)
-        self.creating, self.release = threading.Event(), threading.Event()
-
-    def create_order(self, draft):
-        self.creating.set()
-        assert self.release.wait(30), "never released"
-        return super().create_order(draft)
-
-
-def test_an_order_cancelled_while_the_shop_creates_it_is_cancelled_in_the_shop(make_world):
-    """The import records a cancellation while a push (another job's) is creating the order in the shop.
-    The creation's outcome must not put back the plan of the version it acted on: the order now exists in
-    the shop and Amazon cancelled it, so the next push cancels it. (It stayed "to ship" in the shop until
-    the next day's reconciliation, for the merchant to ship a cancelled order.)"""
-    b = ScenarioBuilder(days=1)
-    order = b.order("MERCHANT", [(M, "PENDING"), (4 * M, "UNSHIPPED"), (20 * M, "CANCELLED")])
-    world = make_world(b.build())
-    shop = GatedShop(world.store)
-    engine = world.new_engine(store=shop, governor=world.engine.governor)
-    world.clock.advance_to(START + 10 * M)
-    assert engine.import_incremental(world.account).orders_seen == 1
-    pushed = []
-    pushing = threading.Thread(target=lambda: pushed.append(engine.push_to_shop(world.account)))
-    pushing.start()
-    try:
-        assert shop.creating.wait(30)
-        world.clock.advance_to(START + 30 * M)
-        assert engine.import_incremental(world.account).orders_seen == 1  # the cancellation
-    finally:
-        shop.release.set()
-        pushing.join(30)
-        engine.close()
-    assert pushed[0].created == 1 and world.shop_status(order) == ShopOrderStatus.TO_SHIP
-    world.engine.push_to_shop(world.account)
-    assert world.shop_status(order) == ShopOrderStatus.CANCELLED
-
-
-def test_a_failed_creation_of_an_order_cancelled_meanwhile_is_still_in_its_history(make_world):
-    """The shop fails to create an order while the import records its cancellation: the cancellation's
-    plan stands (nothing to create), and the failed call is still told in the order's history."""
-    b = ScenarioBuilder(days=1)
-    order = b.order("MERCHANT", [(M, "PENDING"), (4 * M, "UNSHIPPED"), (20 * M, "CANCELLED")])
-    world = make_world(b.build())
-    shop = GatedShop(world.store)
-    shop.down = True
-    engine = world.new_engine(store=shop, governor=world.engine.governor)
-    world.clock.advance_to(START + 10 * M)
-    assert engine.import_incremental(world.account).orders_seen == 1
-    pushing = threading.Thread(target=lambda: engine.push_to_shop(world.account))
-    pushing.start()
-    try:
-        assert shop.creating.wait(30)
-        world.clock.advance_to(START + 30 * M)
-        assert engine.import_incremental(world.account).orders_seen == 1  # the cancellation
-    finally:
-        shop.release.set()
-        pushing.join(30)
-        engine.close()
-    book = OrderBook(world.ledger)
-    assert book.get(world.account.name, order).shop_state == "cancelled"
-    failed = [e for e in book.events(world.account.name, order) if e["kind"] == "shop_failed"]
-    assert len(failed) == 1
-    assert failed[0]["detail"].endswith("503 (the order changed during the call: its new plan stands)")
-
-
-def test_an_order_parked_by_hand_while_the_shop_creates_it_stays_parked_and_is_never_created_twice(
-    make_world,
-):
-    """A merchant parks an order while a push is creating it in the shop. The creation's outcome used to
-    be written over the park: the order showed as created, and the park was undone without a word. Now
-    the park stands, with the shop's order recorded, and a retry by hand finds it instead of creating a
-    second one."""
-    b = ScenarioBuilder(days=1)
-    order = b.order("MERCHANT", [(M, "PENDING"), (4 * M, "UNSHIPPED")])
-    world = make_world(b.build())
-    shop = GatedShop(world.store)
-    engine = world.new_engine(store=shop, governor=world.engine.governor)
-    world.clock.advance_to(START + 10 * M)
-    assert engine.import_incremental(world.account).orders_seen == 1
-    book = OrderBook(world.ledger)
-    pushed = []
-    pushing = threading.Thread(target=lambda: pushed.append(engine.push_to_shop(world.account)))
-    pushing.start()
-    try:
-        assert shop.creating.wait(30)
-        assert book.park(world.account.name, order, "customer asked to hold", at=world.clock.now())
-    finally:
-        shop.release.set()
-        pushing.join(30)
-        engine.close()
-    row = book.get(world.account.name, order)
-    assert pushed[0].created == 1
-    assert (row.shop_state, row.park_reason, row.last_error) == (
-        "parked",
-        "rejected",
-        "customer asked to hold",
-    )
-    assert row.shop_reference is not None and row.shop_status == "to_ship"
-    assert "stays parked" in book.events(world.account.name, order)[-1]["detail"]
-    world.engine.push_to_shop(world.account)
-    assert book.get(world.account.name, order).shop_state == "parked"  # nothing tried until a retry
-    assert book.retry(world.account.name, order, at=world.clock.now())
-    world.engine.push_to_shop(world.account)
-    row = book.get(world.account.name, order)
-    assert (row.shop_state, row.shop_status) == ("created", "to_ship")
-    assert [o.amazon_order_id for o in world.store.iter_orders()] == [order]
-    assert shop.calls == 1  # the retry found the shop's order in the ledger: no second creation call
 
 
 def test_after_a_switch_orders_the_previous_importer_may_have_created_are_left_to_it(make_world):

@@ -1,0 +1,113 @@
+"""A shop call takes minutes (a PrestaShop batch): what other passes and humans do meanwhile is kept."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta as td
+
+from amzorders.ledger.orders import OrderBook
+from amzorders.shops.port import ShopOrderStatus
+from sync.conftest import START, ScenarioBuilder
+from sync.engine_shops import GatedShop
+
+M = td(minutes=1)
+
+
+def test_an_order_cancelled_while_the_shop_creates_it_is_cancelled_in_the_shop(make_world):
+    """The import records a cancellation while a push (another job's) is creating the order in the shop.
+    The creation's outcome must not put back the plan of the version it acted on: the order now exists in
+    the shop and Amazon cancelled it, so the next push cancels it. (It stayed "to ship" in the shop until
+    the next day's reconciliation, for the merchant to ship a cancelled order.)"""
+    b = ScenarioBuilder(days=1)
+    order = b.order("MERCHANT", [(M, "PENDING"), (4 * M, "UNSHIPPED"), (20 * M, "CANCELLED")])
+    world = make_world(b.build())
+    shop = GatedShop(world.store)
+    engine = world.new_engine(store=shop, governor=world.engine.governor)
+    world.clock.advance_to(START + 10 * M)
+    assert engine.import_incremental(world.account).orders_seen == 1
+    pushed = []
+    pushing = threading.Thread(target=lambda: pushed.append(engine.push_to_shop(world.account)))
+    pushing.start()
+    try:
+        assert shop.creating.wait(30)
+        world.clock.advance_to(START + 30 * M)
+        assert engine.import_incremental(world.account).orders_seen == 1  # the cancellation
+    finally:
+        shop.release.set()
+        pushing.join(30)
+        engine.close()
+    assert pushed[0].created == 1 and world.shop_status(order) == ShopOrderStatus.TO_SHIP
+    world.engine.push_to_shop(world.account)
+    assert world.shop_status(order) == ShopOrderStatus.CANCELLED
+
+
+def test_a_failed_creation_of_an_order_cancelled_meanwhile_is_still_in_its_history(make_world):
+    """The shop fails to create an order while the import records its cancellation: the cancellation's
+    plan stands (nothing to create), and the failed call is still told in the order's history."""
+    b = ScenarioBuilder(days=1)
+    order = b.order("MERCHANT", [(M, "PENDING"), (4 * M, "UNSHIPPED"), (20 * M, "CANCELLED")])
+    world = make_world(b.build())
+    shop = GatedShop(world.store)
+    shop.down = True
+    engine = world.new_engine(store=shop, governor=world.engine.governor)
+    world.clock.advance_to(START + 10 * M)
+    assert engine.import_incremental(world.account).orders_seen == 1
+    pushing = threading.Thread(target=lambda: engine.push_to_shop(world.account))
+    pushing.start()
+    try:
+        assert shop.creating.wait(30)
+        world.clock.advance_to(START + 30 * M)
+        assert engine.import_incremental(world.account).orders_seen == 1  # the cancellation
+    finally:
+        shop.release.set()
+        pushing.join(30)
+        engine.close()
+    book = OrderBook(world.ledger)
+    assert book.get(world.account.name, order).shop_state == "cancelled"
+    failed = [e for e in book.events(world.account.name, order) if e["kind"] == "shop_failed"]
+    assert len(failed) == 1
+    assert failed[0]["detail"].endswith("503 (the order changed during the call: its new plan stands)")
+
+
+def test_an_order_parked_by_hand_while_the_shop_creates_it_stays_parked_and_is_never_created_twice(
+    make_world,
+):
+    """A merchant parks an order while a push is creating it in the shop. The creation's outcome used to
+    be written over the park: the order showed as created, and the park was undone without a word. Now
+    the park stands, with the shop's order recorded, and a retry by hand finds it instead of creating a
+    second one."""
+    b = ScenarioBuilder(days=1)
+    order = b.order("MERCHANT", [(M, "PENDING"), (4 * M, "UNSHIPPED")])
+    world = make_world(b.build())
+    shop = GatedShop(world.store)
+    engine = world.new_engine(store=shop, governor=world.engine.governor)
+    world.clock.advance_to(START + 10 * M)
+    assert engine.import_incremental(world.account).orders_seen == 1
+    book = OrderBook(world.ledger)
+    pushed = []
+    pushing = threading.Thread(target=lambda: pushed.append(engine.push_to_shop(world.account)))
+    pushing.start()
+    try:
+        assert shop.creating.wait(30)
+        assert book.park(world.account.name, order, "customer asked to hold", at=world.clock.now())
+    finally:
+        shop.release.set()
+        pushing.join(30)
+        engine.close()
+    row = book.get(world.account.name, order)
+    assert pushed[0].created == 1
+    assert (row.shop_state, row.park_reason, row.last_error) == (
+        "parked",
+        "rejected",
+        "customer asked to hold",
+    )
+    assert row.shop_reference is not None and row.shop_status == "to_ship"
+    assert "stays parked" in book.events(world.account.name, order)[-1]["detail"]
+    world.engine.push_to_shop(world.account)
+    assert book.get(world.account.name, order).shop_state == "parked"  # nothing tried until a retry
+    assert book.retry(world.account.name, order, at=world.clock.now())
+    world.engine.push_to_shop(world.account)
+    row = book.get(world.account.name, order)
+    assert (row.shop_state, row.shop_status) == ("created", "to_ship")
+    assert [o.amazon_order_id for o in world.store.iter_orders()] == [order]
+    assert shop.calls == 1  # the retry found the shop's order in the ledger: no second creation call
