@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta as td
 
 from amzorders.ledger.orders import OrderBook
@@ -11,6 +13,22 @@ from sync.conftest import START, ScenarioBuilder
 from sync.engine_shops import GatedShop
 
 M = td(minutes=1)
+
+
+@contextmanager
+def during_a_creation(world, shop: GatedShop, engine) -> Iterator[list]:
+    """The block runs while a push (on a thread, through `engine`) waits in the shop's creation call;
+    yields the list the push's summary goes into once the call is released, at the block's end."""
+    pushed: list = []
+    pushing = threading.Thread(target=lambda: pushed.append(engine.push_to_shop(world.account)))
+    pushing.start()
+    try:
+        assert shop.creating.wait(30)
+        yield pushed
+    finally:
+        shop.release.set()
+        pushing.join(30)
+        engine.close()
 
 
 def test_an_order_cancelled_while_the_shop_creates_it_is_cancelled_in_the_shop(make_world):
@@ -25,17 +43,9 @@ def test_an_order_cancelled_while_the_shop_creates_it_is_cancelled_in_the_shop(m
     engine = world.new_engine(store=shop, governor=world.engine.governor)
     world.clock.advance_to(START + 10 * M)
     assert engine.import_incremental(world.account).orders_seen == 1
-    pushed = []
-    pushing = threading.Thread(target=lambda: pushed.append(engine.push_to_shop(world.account)))
-    pushing.start()
-    try:
-        assert shop.creating.wait(30)
+    with during_a_creation(world, shop, engine) as pushed:
         world.clock.advance_to(START + 30 * M)
         assert engine.import_incremental(world.account).orders_seen == 1  # the cancellation
-    finally:
-        shop.release.set()
-        pushing.join(30)
-        engine.close()
     assert pushed[0].created == 1 and world.shop_status(order) == ShopOrderStatus.TO_SHIP
     world.engine.push_to_shop(world.account)
     assert world.shop_status(order) == ShopOrderStatus.CANCELLED
@@ -52,16 +62,9 @@ def test_a_failed_creation_of_an_order_cancelled_meanwhile_is_still_in_its_histo
     engine = world.new_engine(store=shop, governor=world.engine.governor)
     world.clock.advance_to(START + 10 * M)
     assert engine.import_incremental(world.account).orders_seen == 1
-    pushing = threading.Thread(target=lambda: engine.push_to_shop(world.account))
-    pushing.start()
-    try:
-        assert shop.creating.wait(30)
+    with during_a_creation(world, shop, engine):
         world.clock.advance_to(START + 30 * M)
         assert engine.import_incremental(world.account).orders_seen == 1  # the cancellation
-    finally:
-        shop.release.set()
-        pushing.join(30)
-        engine.close()
     book = OrderBook(world.ledger)
     assert book.get(world.account.name, order).shop_state == "cancelled"
     failed = [e for e in book.events(world.account.name, order) if e["kind"] == "shop_failed"]
@@ -84,16 +87,8 @@ def test_an_order_parked_by_hand_while_the_shop_creates_it_stays_parked_and_is_n
     world.clock.advance_to(START + 10 * M)
     assert engine.import_incremental(world.account).orders_seen == 1
     book = OrderBook(world.ledger)
-    pushed = []
-    pushing = threading.Thread(target=lambda: pushed.append(engine.push_to_shop(world.account)))
-    pushing.start()
-    try:
-        assert shop.creating.wait(30)
+    with during_a_creation(world, shop, engine) as pushed:
         assert book.park(world.account.name, order, "customer asked to hold", at=world.clock.now())
-    finally:
-        shop.release.set()
-        pushing.join(30)
-        engine.close()
     row = book.get(world.account.name, order)
     assert pushed[0].created == 1
     assert (row.shop_state, row.park_reason, row.last_error) == (
