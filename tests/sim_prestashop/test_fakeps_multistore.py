@@ -29,3 +29,21 @@ def test_products_are_listed_where_they_are_associated_and_unknown_shops_redirec
     assert ws.list("products", display="[id]", id_shop=str(second), **{"filter[id]": "[8]"}) == []
     answer = ws.http.get("/api/orders", params={"id_shop": "7", "output_format": "JSON"})
     assert answer.status_code == 302  # live: 302 to the default shop's index.php
+
+
+def test_configuration_is_listed_for_every_shop_and_read_in_the_shop_of_the_call(ws, shop):
+    second = shop.add_shop("Second")
+    shop.set_configuration("PS_ROUND_TYPE", "1", id_shop=second, id_shop_group=1)
+    shop.set_configuration("PS_OS_SHIPPING", "5", id_shop_group=1)  # the whole group: both shops
+    fields = {"display": "[name,value,id_shop]", "filter[name]": "[PS_ROUND_TYPE]"}
+    for context in ("1", str(second)):  # PrestaShop lists configuration rows without a shop restriction
+        listed = ws.list("configurations", **fields, id_shop=context)
+        assert sorted((row["value"], row["id_shop"]) for row in listed) == [
+            ("1", str(second)),
+            ("2", ""),  # live 8.2.1: NULL is listed as ""
+        ]
+    read = {}
+    for context in ("1", str(second)):
+        shop.context_shop = context
+        read[context] = (shop.configuration("PS_ROUND_TYPE"), shop.configuration("PS_OS_SHIPPING"))
+    assert read == {"1": ("2", "5"), str(second): ("1", "5")}

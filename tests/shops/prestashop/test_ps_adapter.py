@@ -185,10 +185,12 @@ def test_configured_tax_rate_is_used(fake_server, fake_shop):
     assert shop_total(fake_shop, created.reference) == Decimal("12.00")
 
 
-def test_rounding_the_shop_cannot_reach_is_refused_before_creation(adapter, fake_shop):
+def test_rounding_the_shop_cannot_reach_is_refused_before_creation(fake_server, fake_shop):
     fake_shop.set_configuration("PS_ROUND_TYPE", "1")  # round each item
-    adapter.catalog.round_type = 1
-    with pytest.raises(TotalMismatch, match="PS_ROUND_TYPE=1"):
+    with (
+        PrestaShopShop.connect(fake_server.url, fake_shop.api_key, test_mapping()) as adapter,
+        pytest.raises(TotalMismatch, match="PS_ROUND_TYPE=1"),
+    ):
         adapter.create_order(draft(line("MUG-01", 3, "8.33", "1.67")))  # 10.00 for 3 units
     assert fake_shop.orders() == [] and fake_shop.carts() == []
 

@@ -4,10 +4,10 @@ creation names the mapped shop, lookups by Amazon id ask all shops, start-up che
 from __future__ import annotations
 
 import pytest
-from ps_helpers import ES, FR, draft, test_mapping
+from ps_helpers import ES, FR, draft, line, test_mapping
 
 from amzorders.shops.port import ShopOrderStatus
-from amzorders.shops.prestashop import MappingError, MarketplaceMapping, PrestaShopShop
+from amzorders.shops.prestashop import MappingError, MarketplaceMapping, PrestaShopShop, TotalMismatch
 
 
 def _mapping(id_shop: int, id_shop_group: int = 1, **overrides):
@@ -68,3 +68,27 @@ def test_start_up_names_what_the_mapped_shop_lacks(
     with pytest.raises(MappingError, match=problem) as raised:
         _connect(fake_server, fake_shop, _mapping(id_shop, id_shop_group))
     assert raised.value.key.endswith(key)
+
+
+def test_each_shop_prices_with_its_own_rounding(fake_server, fake_shop):
+    second = fake_shop.add_shop("Second")
+    fake_shop.set_configuration("PS_ROUND_TYPE", "1", id_shop=second, id_shop_group=1)  # each item, shop 2
+    mugs = line("MUG-01", 3, "8.33", "1.67")  # a line total no price per item reaches once rounded
+    with _connect(fake_server, fake_shop, _mapping(second)) as shop:
+        order = draft(mugs, marketplace=FR)
+        created = shop.create_order(order)  # old code: shop 2's rounding, refused
+        assert created.total == order.total
+        with pytest.raises(TotalMismatch, match="PS_ROUND_TYPE=1"):
+            shop.create_order(draft(mugs, marketplace=ES))
+    assert [o["id_shop"] for o in fake_shop.orders()] == ["1"]
+
+
+def test_a_state_named_by_configuration_is_the_one_of_the_orders_shop(fake_server, fake_shop):
+    second = fake_shop.add_shop("Second")
+    fake_shop.set_configuration("PS_OS_SHIPPING", "5", id_shop=second, id_shop_group=1)
+    with _connect(fake_server, fake_shop, _mapping(second)) as shop:
+        for marketplace, state in ((FR, "4"), (ES, "5")):  # old code: 5 in both
+            created = shop.create_order(draft(marketplace=marketplace))
+            shop.set_status(created.reference, ShopOrderStatus.SHIPPED)
+            assert fake_shop.get("orders", int(created.reference))["current_state"] == state
+            assert shop.find_by_amazon_id(created.amazon_order_id).status == ShopOrderStatus.SHIPPED

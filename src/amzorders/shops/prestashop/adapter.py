@@ -28,7 +28,8 @@ call on every order to save a few calls on the rare retry; `find_by_amazon_id` i
 engine to call when it recovers.
 
 Multistore: an order's creation runs in its marketplace's shop (`id_shop` on every call), lookups by Amazon
-id in all shops (`id_shop=all`), a state change in the order's shop (why: docs/prestashop.md, live 8.2.1).
+id in all shops (`id_shop=all`), a state change in the order's shop, and the rounding and states of the
+order's shop (module `configuration`; why: docs/prestashop.md, live 8.2.1).
 """
 
 from __future__ import annotations
@@ -188,13 +189,15 @@ class PrestaShopShop:
         target = self._state_for(status, order)
         if target is None or target == current or self._status_of(current) == status:
             return  # already there (an FBA order in its own "shipped by Amazon" state stays in it)
-        if current == self.catalog.error_state and status != ShopOrderStatus.CANCELLED:
+        id_shop = int(order.get("id_shop") or 1)
+        config = self.catalog.config(id_shop, int(order.get("id_shop_group") or 1))
+        if current == config.error_state and status != ShopOrderStatus.CANCELLED:
             # Moving a "Payment error" order to a paid state adds a second payment (PrestaShop #20025).
             raise OrderRejected(
                 f"PrestaShop order {reference} is in {self.catalog.state_label(current)}: fix its totals by "
                 f"hand before it can move to {status.value}"
             )
-        self._set_state(int(order["id"]), target, int(order.get("id_shop") or 1))
+        self._set_state(int(order["id"]), target, id_shop)
 
     # -- creation steps -------------------------------------------------------------------------------
     def _build_cart(self, draft: OrderDraft, plan: OrderPlan, channel: ResolvedChannel) -> tuple[int, int]:
@@ -290,7 +293,7 @@ class PrestaShopShop:
         """Check the read-back order, move it to its mapped state, give FBA stock back."""
         state = int(order.get("current_state") or 0)
         shop_total = Decimal(str(order.get("total_paid") or "0"))
-        if state == self.catalog.error_state or shop_total != plan.total:
+        if state == channel.config.error_state or shop_total != plan.total:
             raise TotalMismatch(
                 f"order {draft.amazon_order_id}: PrestaShop order {order['id']} "
                 f"({order.get('reference', '')}) "
@@ -309,7 +312,7 @@ class PrestaShopShop:
         if self.mapping.payment_transaction_id and not resumed:
             write_transaction_id(client, str(order.get("reference", "")), draft.amazon_order_id)
         target = channel.states[plan.state_step]
-        if state in self.catalog.creation_states and target != state:
+        if state in channel.config.creation_states and target != state:
             self._set_state(int(order["id"]), target, channel.id_shop)
             state = target
             if plan.fba and not channel.channel.fba_decrement_stock:

@@ -1,7 +1,8 @@
 """Start-up validation of the mapping against the shop, and what it resolves (ids, rules, countries).
 
 `validate_against_shop(mapping, client)` reads the shop once (languages, currencies, order states,
-carriers, countries, configuration, the shipping product) and turns every name of the mapping into an id.
+carriers, countries, configuration, the shipping product) and turns every name of the mapping into an id;
+configuration values are resolved in each mapped shop (module `configuration`).
 Anything that cannot work raises `MappingError` naming the mapping key: an unknown or deleted state, an
 unknown, inactive or non-free carrier (its cost would break Amazon's total), an unknown language or
 currency, a payment module that is not installed, not active or not a payment module.
@@ -24,6 +25,7 @@ from typing import Any
 
 from amzorders.money import minor_units
 from amzorders.shops.prestashop.client import PrestaShopClient, filter_value
+from amzorders.shops.prestashop.configuration import ADAPTER_KEYS, FIELDS, ShopConfig, shop_config
 from amzorders.shops.prestashop.errors import CartAlreadyOrdered, PrestaShopError, PrestaShopUnavailable
 from amzorders.shops.prestashop.mapping import Channel, MappingError, PrestaShopMapping, Ref
 from amzorders.shops.prestashop.multishop import check_shops
@@ -56,6 +58,7 @@ class ResolvedChannel:
     carriers: dict[str, int]
     default_carrier: int
     states: dict[str, int]  # step -> id_order_state (partially_shipped may be absent)
+    config: ShopConfig  # as the channel's shop reads it
 
     def carrier_for(self, service_level: str | None) -> int:
         if service_level and service_level in self.carriers:
@@ -68,10 +71,6 @@ class ShopCatalog:
     """What the shop told us at start-up."""
 
     mapping: PrestaShopMapping
-    ws_payment_state: int  # the state of every webservice order whose total matched...
-    backorder_state: int  # ...or this one when a product was out of stock
-    error_state: int
-    round_type: int
     state_names: dict[int, str]
     currencies: dict[str, tuple[int, int]]  # ISO -> (id, precision)
     countries: dict[str, Country]
@@ -117,10 +116,10 @@ class ShopCatalog:
             )
         return found
 
-    @property
-    def creation_states(self) -> set[int]:
-        """The states `POST orders` leaves a correct order in, before we apply the mapped one."""
-        return {self.ws_payment_state, self.backorder_state}
+    def config(self, id_shop: int, id_shop_group: int) -> ShopConfig:
+        """The configuration as shop `id_shop` (of group `id_shop_group`) reads it."""
+        assert self._shop is not None
+        return self._shop.config(id_shop, id_shop_group)
 
     def state_label(self, state_id: int) -> str:
         return f"{state_id} {self.state_names.get(state_id, '?')}"
@@ -132,7 +131,14 @@ class _ShopTables:
     currencies: list[dict[str, Any]]
     states: list[dict[str, Any]]
     carriers: list[dict[str, Any]]
-    config: dict[str, str] = field(default_factory=dict)
+    config_rows: list[dict[str, Any]] = field(default_factory=list)  # every shop's (see `configuration`)
+    _configs: dict[tuple[int, int], ShopConfig] = field(default_factory=dict)
+
+    def config(self, id_shop: int, id_shop_group: int) -> ShopConfig:
+        key = (id_shop, id_shop_group)
+        if key not in self._configs:
+            self._configs[key] = shop_config(self.config_rows, id_shop, id_shop_group)
+        return self._configs[key]
 
 
 def validate_against_shop(mapping: PrestaShopMapping, client: PrestaShopClient) -> ShopCatalog:
@@ -143,16 +149,10 @@ def validate_against_shop(mapping: PrestaShopMapping, client: PrestaShopClient) 
         states=client.list("order_states", fields=["id", "name", "deleted"]),
         carriers=client.list("carriers", fields=["id", "name", "active", "deleted", "is_free"]),
     )
-    wanted = {"PS_OS_WS_PAYMENT", "PS_OS_OUTOFSTOCK_PAID", "PS_OS_ERROR", "PS_ROUND_TYPE"} | _config_refs(
-        mapping
+    wanted = ADAPTER_KEYS | _config_refs(mapping)
+    tables.config_rows = client.list(
+        "configurations", fields=FIELDS, filters={"name": filter_value(*sorted(wanted))}
     )
-    config = {
-        row.get("name"): str(row.get("value", ""))
-        for row in client.list(
-            "configurations", fields=["id", "name", "value"], filters={"name": filter_value(*sorted(wanted))}
-        )
-    }
-    tables.config = config
     countries = {
         country.iso_code: country
         for country in map(_country, client.list("countries", fields=COUNTRY_FIELDS))
@@ -181,10 +181,6 @@ def validate_against_shop(mapping: PrestaShopMapping, client: PrestaShopClient) 
         shipping_id, shipping_group = int(rows[0]["id"]), _int(rows[0].get("id_tax_rules_group"), 0)
     catalog = ShopCatalog(
         mapping=mapping,
-        ws_payment_state=_int(config.get("PS_OS_WS_PAYMENT"), 11),
-        backorder_state=_int(config.get("PS_OS_OUTOFSTOCK_PAID"), 9),
-        error_state=_int(config.get("PS_OS_ERROR"), 8),
-        round_type=_int(config.get("PS_ROUND_TYPE"), 2),
         state_names={int(s["id"]): _text(s.get("name")) for s in tables.states},
         currencies=currencies,
         countries=countries,
@@ -280,6 +276,7 @@ def _resolve_channel(channel: Channel, shop: _ShopTables) -> ResolvedChannel:
             f"{market_key}.currency",
             "currency",
         )
+    config = shop.config(channel.market.id_shop, channel.market.id_shop_group)
     states: dict[str, int] = {}
     for step in STATE_STEPS:
         ref = getattr(channel.states, step)
@@ -288,9 +285,11 @@ def _resolve_channel(channel: Channel, shop: _ShopTables) -> ResolvedChannel:
         live = [s for s in shop.states if str(s.get("deleted", "0")) != "1"]
         key = f"{prefix}states.{step}"
         if isinstance(ref, str) and ref.upper().startswith("PS_OS_"):
-            value = shop.config.get(ref.upper(), "")
+            value = config.values.get(ref.upper(), "")
             if not value.isdigit():
-                raise MappingError(key, f"the shop has no configuration {ref.upper()} naming an order state")
+                raise MappingError(
+                    key, f"shop {config.id_shop} has no configuration {ref.upper()} naming an order state"
+                )
             ref = int(value)
         states[step] = _match(ref, live, ("name",), key, "order state")
     for step, fallback in (("prime", "merchant"), ("business", "merchant")):
@@ -309,6 +308,7 @@ def _resolve_channel(channel: Channel, shop: _ShopTables) -> ResolvedChannel:
         carriers=carriers,
         default_carrier=default_carrier,
         states=states,
+        config=config,
     )
 
 

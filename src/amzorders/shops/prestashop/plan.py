@@ -122,16 +122,17 @@ def plan_order(
             )
         )
     fold_promotions(drafts, round_to(draft.total.amount, precision), precision)
-    planned = [_line(oid, d, catalog, precision) for d in drafts if d.target or not d.is_shipping]
+    round_type = channel.config.round_type  # the channel's shop's: PrestaShop prices the cart there
+    planned = [_line(oid, d, round_type, precision) for d in drafts if d.target or not d.is_shipping]
 
     total = round_to(draft.total.amount, precision)
-    predicted = order_total([p.priced for p in planned], catalog.round_type, precision)
+    predicted = order_total([p.priced for p in planned], round_type, precision)
     if predicted != total:
         inexact = [p.key for p in planned if not p.priced.exact]
         why = (
-            f"PrestaShop's rounding (PS_ROUND_TYPE={catalog.round_type}) cannot reach the amounts "
+            f"PrestaShop's rounding (PS_ROUND_TYPE={round_type}) cannot reach the amounts "
             f"of {', '.join(inexact)}"
-            if inexact and catalog.round_type != ROUND_TOTAL
+            if inexact and round_type != ROUND_TOTAL
             else "Amazon's total is above the sum of its lines and shipping (a fee the draft does not carry?)"
         )
         raise TotalMismatch(
@@ -214,7 +215,7 @@ def fold_promotions(rows: list[RowDraft], total: Decimal, precision: int) -> Non
         row.target -= share
 
 
-def _line(oid: str, row: RowDraft, catalog: ShopCatalog, precision: int) -> PlanLine:
+def _line(oid: str, row: RowDraft, round_type: int, precision: int) -> PlanLine:
     if row.rate is None:
         raise OrderRejected(
             f"order {oid}: no tax rate known for {row.key}: give the webservice key read access to "
@@ -224,5 +225,5 @@ def _line(oid: str, row: RowDraft, catalog: ShopCatalog, precision: int) -> Plan
         raise OrderRejected(
             f"order {oid}: {row.key} has a negative amount {row.target}, which PrestaShop cannot price"
         )
-    priced = price_line(row.key, row.target, row.quantity, row.rate, catalog.round_type, precision)
+    priced = price_line(row.key, row.target, row.quantity, row.rate, round_type, precision)
     return PlanLine(row.key, row.id_product, row.id_attribute, row.quantity, priced, row.is_shipping)

@@ -189,8 +189,8 @@ def seed_install(shop: FakePrestaShop) -> None:
                     "description": "",
                 },
             )
-    for name, value in CONFIGURATION.items():
-        shop.insert("configurations", {"name": name, "value": value})
+    for name, value in CONFIGURATION.items():  # global rows: no shop, no group (listed as "", live 8.2.1)
+        shop.insert("configurations", {"name": name, "value": value, "id_shop": "", "id_shop_group": ""})
     for record in load_sample_records("samples/order_states_full.xml"):
         shop.insert("order_states", record, id=record["id"])
     for module in ("ps_wirepayment", "ps_checkpayment", "ps_cashondelivery"):
