@@ -12,8 +12,7 @@ from typing import Any
 
 from ps_helpers import ES, FR
 
-from amzorders.shops.prestashop import MarketplaceMapping, PrestaShopMapping, PrestaShopShop
-from amzorders.shops.prestashop.configuration import ShopConfig
+from amzorders.shops.prestashop import MarketplaceMapping, PrestaShopMapping
 
 LIVE_URL, LIVE_KEY = os.environ.get("PRESTASHOP_URL"), os.environ.get("PRESTASHOP_KEY")
 SKU = os.environ.get("PRESTASHOP_SKU", "demo_13")
@@ -35,11 +34,6 @@ def demo_mapping(**overrides) -> PrestaShopMapping:
         },
     }
     return PrestaShopMapping(**{**fields, **overrides})
-
-
-def config_of(shop: PrestaShopShop, order: dict[str, Any]) -> ShopConfig:
-    """The configuration of the shop a PrestaShop order is in (its states, its rounding)."""
-    return shop.catalog.config(int(order["id_shop"]), int(order["id_shop_group"]))
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import pytest
 from ps_helpers import ES, FR, draft, line
-from ps_live import SECOND_SHOP, SHIPPING_SKU, SKU, config_of, demo_mapping, unique_id
+from ps_live import SECOND_SHOP, SHIPPING_SKU, SKU, demo_mapping, unique_id
 
 from amzorders.shops.port import OrderRejected, PostalAddress, ShopOrderStatus, UnknownSku
 from amzorders.shops.prestashop import MappingError, MarketplaceMapping, PrestaShopShop
@@ -44,7 +44,7 @@ def test_order_total_equals_amazons_and_state_is_remote_payment(shop):
     created = shop.create_order(order)
     stored = shop.client.get("orders", created.reference)
     assert Decimal(stored["total_paid"]) == order.total.amount == Decimal("59.97")
-    assert int(stored["current_state"]) == config_of(shop, stored).ws_payment_state
+    assert int(stored["current_state"]) == shop.catalog.config_of(stored).ws_payment_state
     assert stored["payment"] == "Amazon"
     # The real shop ignores the cart's and the order's id_carrier and takes the cheapest carrier (1 "Click
     # and collect") unless the cart's delivery_option names one: the mapped carrier proves it was held.
@@ -136,7 +136,7 @@ def test_taxes_follow_the_shops_rule_for_the_delivery_country(shop):
     order = draft(line(SKU, 1, "11.90", "2.50"), order_id=unique_id(), marketplace=ES, address=es)
     stored = shop.client.get("orders", shop.create_order(order).reference)
     assert Decimal(stored["total_paid"]) == Decimal("14.40")
-    assert int(stored["current_state"]) == config_of(shop, stored).ws_payment_state
+    assert int(stored["current_state"]) == shop.catalog.config_of(stored).ws_payment_state
 
 
 def test_a_wrong_mapped_rate_lands_in_payment_error_and_is_reported(target):
@@ -148,7 +148,7 @@ def test_a_wrong_mapped_rate_lands_in_payment_error_and_is_reported(target):
         found = shop.find_by_amazon_id(order.amazon_order_id)
         assert found is not None and found.total.amount != Decimal("14.28")
         stored = shop.client.get("orders", found.reference)
-        assert int(stored["current_state"]) == config_of(shop, stored).error_state
+        assert int(stored["current_state"]) == shop.catalog.config_of(stored).error_state
         with pytest.raises(TotalMismatch):  # a rerun finds the same order and reports it again
             shop.create_order(order)
         with pytest.raises(OrderRejected, match="fix its totals by hand"):
@@ -229,7 +229,7 @@ def test_a_marketplace_mapped_to_a_second_shop_gets_its_orders_there(target):
             stored = shop.client.get("orders", created.reference)
             assert int(stored["id_shop"]) == (second if market == ES else 1)
             assert Decimal(stored["total_paid"]) == order.total.amount == created.total.amount
-            assert int(stored["current_state"]) == config_of(shop, stored).ws_payment_state
+            assert int(stored["current_state"]) == shop.catalog.config_of(stored).ws_payment_state
             assert shop.find_by_amazon_id(order.amazon_order_id) == created
             assert shop.create_order(order).reference == created.reference  # exactly once
             assert int(shop.client.get("carts", stored["id_cart"])["id_shop"]) == int(stored["id_shop"])

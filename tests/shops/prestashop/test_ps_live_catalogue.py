@@ -21,7 +21,7 @@ from decimal import Decimal
 import httpx
 import pytest
 from ps_helpers import draft, line
-from ps_live import SHIPPING_SKU, SKU, config_of, demo_mapping, unique_id
+from ps_live import SHIPPING_SKU, SKU, demo_mapping, unique_id
 
 from amzorders.money import Money
 from amzorders.shops.port import PostalAddress, UnknownSku
@@ -83,7 +83,7 @@ def test_a_sku_equal_to_a_combination_reference_orders_that_combination(target, 
         created = shop.create_order(order)
         stored = shop.client.get("orders", created.reference)
         assert Decimal(stored["total_paid"]) == order.total.amount == Decimal("60.00")
-        assert int(stored["current_state"]) == config_of(shop, stored).ws_payment_state
+        assert int(stored["current_state"]) == shop.catalog.config_of(stored).ws_payment_state
         (row,) = stored["associations"]["order_rows"]
         assert (int(row["product_id"]), int(row["product_attribute_id"])) == (id_product, id_combination)
         assert row["product_reference"] == COMBINATION_SKU
@@ -162,7 +162,7 @@ def test_an_order_in_another_currency_is_priced_in_it(target):
         # Before the fix the cart prices had id_currency 0: PrestaShop converted them at the rate (0.86) and
         # the order landed in "Payment error" at 12.88 where Amazon's total was 14.98.
         assert Decimal(stored["total_paid"]) == order.total.amount
-        assert int(stored["current_state"]) == config_of(shop, stored).ws_payment_state
+        assert int(stored["current_state"]) == shop.catalog.config_of(stored).ws_payment_state
         assert int(stored["id_currency"]) == id_currency
         assert Decimal(stored["conversion_rate"]) == rate
         rows = {r["product_reference"]: r for r in stored["associations"]["order_rows"]}

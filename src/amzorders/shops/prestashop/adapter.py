@@ -189,15 +189,13 @@ class PrestaShopShop:
         target = self._state_for(status, order)
         if target is None or target == current or self._status_of(current) == status:
             return  # already there (an FBA order in its own "shipped by Amazon" state stays in it)
-        id_shop = int(order.get("id_shop") or 1)
-        config = self.catalog.config(id_shop, int(order.get("id_shop_group") or 1))
-        if current == config.error_state and status != ShopOrderStatus.CANCELLED:
+        if current == self.catalog.config_of(order).error_state and status != ShopOrderStatus.CANCELLED:
             # Moving a "Payment error" order to a paid state adds a second payment (PrestaShop #20025).
             raise OrderRejected(
                 f"PrestaShop order {reference} is in {self.catalog.state_label(current)}: fix its totals by "
                 f"hand before it can move to {status.value}"
             )
-        self._set_state(int(order["id"]), target, id_shop)
+        self._set_state(int(order["id"]), target, int(order.get("id_shop") or 1))
 
     # -- creation steps -------------------------------------------------------------------------------
     def _build_cart(self, draft: OrderDraft, plan: OrderPlan, channel: ResolvedChannel) -> tuple[int, int]:

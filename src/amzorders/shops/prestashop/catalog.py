@@ -116,10 +116,10 @@ class ShopCatalog:
             )
         return found
 
-    def config(self, id_shop: int, id_shop_group: int) -> ShopConfig:
-        """The configuration as shop `id_shop` (of group `id_shop_group`) reads it."""
+    def config_of(self, order: dict[str, Any]) -> ShopConfig:
+        """The configuration of the shop a PrestaShop order (as read) is in: its states, its rounding."""
         assert self._shop is not None
-        return self._shop.config(id_shop, id_shop_group)
+        return self._shop.config(int(order.get("id_shop") or 1), int(order.get("id_shop_group") or 1))
 
     def state_label(self, state_id: int) -> str:
         return f"{state_id} {self.state_names.get(state_id, '?')}"

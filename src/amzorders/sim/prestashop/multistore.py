@@ -9,6 +9,9 @@
 - `POST orders`: the order takes the cart's shop, its rows the context shop; cart prices of another shop
   than the context's are ignored (a shop-2 order posted in shop 1's context: "Payment error", 14.28 for
   Amazon's 20.27, its shipping row at 0).
+- Configuration: a shop or a shop group may override a global value with a row of its own. Every row is
+  listed whatever the context (NULL ids as ""); PrestaShop reads a value in the context shop: its row,
+  else its group's, else the global one (an order's rounding and states follow its shop).
 """
 
 from __future__ import annotations
@@ -58,3 +61,31 @@ def visible(shop: FakePrestaShop, resource: str, records: list[dict]) -> list[di
     if resource in ASSOCIATED:
         return [r for r in records if (resource, int(r["id"]), int(context)) not in shop.not_in_shop]
     return records
+
+
+def configuration(shop: FakePrestaShop, name: str) -> str | None:
+    """`Configuration::get(name)` in the context shop."""
+    id_shop = int(context_id(shop))
+    id_group = int((shop.get("shops", id_shop) or {}).get("id_shop_group") or 1)
+    for level in ((id_shop, None), (None, id_group), (None, None)):
+        row = configuration_row(shop, name, *level)
+        if row is not None:
+            return row["value"]
+    return None
+
+
+def configuration_row(
+    shop: FakePrestaShop, name: str, id_shop: int | None, id_group: int | None
+) -> dict | None:
+    """The row of `name` set at exactly this level: a shop, a group (no shop), or global (neither)."""
+    for row in shop.tables["configurations"].values():
+        if row["name"] != name:
+            continue
+        row_shop = int(row.get("id_shop") or 0) or None
+        row_group = None if row_shop else int(row.get("id_shop_group") or 0) or None
+        if id_shop is not None:
+            if row_shop == id_shop:
+                return row
+        elif row_shop is None and row_group == id_group:
+            return row
+    return None

@@ -122,50 +122,22 @@ class FakePrestaShop(ShopViews):
         return self.tables.get(resource, {}).get(id)
 
     def configuration(self, name: str) -> str | None:
-        """`Configuration::get(name)` in the context shop: its own row, else its group's, else the global
-        row (multistore overrides; the webservice lists them all, see `multistore`)."""
+        """`Configuration::get(name)` in the shop of the current call (see `multistore`)."""
         with self.lock:
-            id_shop = int(multistore.context_id(self))
-            shop_row = self.get("shops", id_shop) or {}
-            id_group = int(shop_row.get("id_shop_group") or 1)
-            for level in ((id_shop, None), (None, id_group), (None, None)):
-                row = self._configuration_row(name, *level)
-                if row is not None:
-                    return row["value"]
-            return None
+            return multistore.configuration(self, name)
 
     def set_configuration(
         self, name: str, value: str, *, id_shop: int | None = None, id_shop_group: int | None = None
     ) -> None:
         """`Configuration::updateValue` for every shop (default), a shop group or one shop."""
         with self.lock:
-            row = self._configuration_row(name, id_shop, id_shop_group)
+            row = multistore.configuration_row(self, name, id_shop, id_shop_group)
             if row is None:
-                self.insert(
-                    "configurations",
-                    {
-                        "name": name,
-                        "value": value,
-                        "id_shop": str(id_shop or ""),
-                        "id_shop_group": str(id_shop_group or ""),
-                    },
-                )
+                level = {"id_shop": str(id_shop or ""), "id_shop_group": str(id_shop_group or "")}
+                self.insert("configurations", {"name": name, "value": value, **level})
             else:
                 row["value"] = value
                 row["date_upd"] = self.now()
-
-    def _configuration_row(self, name: str, id_shop: int | None, id_shop_group: int | None) -> dict | None:
-        """The row of `name` set exactly at this level (a shop, a group without shop, or global)."""
-        for row in self.tables["configurations"].values():
-            if row["name"] != name:
-                continue
-            row_shop = int(row.get("id_shop") or 0) or None
-            row_group = None if row_shop else int(row.get("id_shop_group") or 0) or None
-            if id_shop is not None and row_shop == id_shop:
-                return row
-            if id_shop is None and row_shop is None and row_group == id_shop_group:
-                return row
-        return None
 
     def config_int(self, name: str, default: int) -> int:
         value = self.configuration(name)
