@@ -47,3 +47,17 @@ def test_configuration_is_listed_for_every_shop_and_read_in_the_shop_of_the_call
         shop.context_shop = context
         read[context] = (shop.configuration("PS_ROUND_TYPE"), shop.configuration("PS_OS_SHIPPING"))
     assert read == {"1": ("2", "5"), str(second): ("1", "5")}
+
+
+def test_a_shop_group_sharing_stock_keeps_one_stock_for_its_shops_listed_in_every_context(ws, shop):
+    group = shop.add_shop_group("Shared", share_stock=True)
+    third, fourth = shop.add_shop("Third", group), shop.add_shop("Fourth", group)
+    fields = {"display": "[id_shop,id_shop_group,quantity]", "filter[id_product]": "[8]"}
+    for context in ("1", str(third), "all"):  # live: the same rows whatever the call's shop
+        rows = ws.list("stock_availables", **fields, id_shop=context)
+        assert sorted((row["id_shop"], row["id_shop_group"]) for row in rows) == [
+            ("0", str(group)),
+            ("1", "0"),
+        ]
+    shop.move_stock(8, 0, -2, id_shop=third)  # an order of shop 3 takes from the group's row
+    assert shop.stock(8, id_shop=fourth) == shop.stock(8) - 2

@@ -176,13 +176,19 @@ def test_an_inactive_delivery_country_is_refused_before_any_write(target):
         assert customers == []
 
 
-def stock_of(shop: PrestaShopShop, id_product: int) -> int:
+def stock_of(shop: PrestaShopShop, id_product: int, id_shop: int = 1, id_shop_group: int = 1) -> int:
+    """The product's stock in a shop: the shop's own row, or its group's (`id_shop` 0) when the group shares
+    stock. Every shop's rows are listed whatever the call's shop (live 8.2.1)."""
     rows = shop.client.list(
         "stock_availables",
-        fields=["id", "id_product", "id_product_attribute", "quantity"],
+        fields=["id", "id_product", "id_product_attribute", "id_shop", "id_shop_group", "quantity"],
         filters={"id_product": filter_value(id_product), "id_product_attribute": "[0]"},
     )
-    return int(rows[0]["quantity"])
+    own = [r for r in rows if int(r["id_shop"] or 0) == id_shop]
+    shared = [
+        r for r in rows if int(r["id_shop"] or 0) == 0 and int(r["id_shop_group"] or 0) == id_shop_group
+    ]
+    return int((own or shared)[0]["quantity"])
 
 
 def test_unknown_sku_is_parked(shop):
@@ -239,3 +245,12 @@ def test_a_marketplace_mapped_to_a_second_shop_gets_its_orders_there(target):
         shop.set_status(orders[ES].reference, ShopOrderStatus.SHIPPED)
         shipped = shop.catalog.channels[("*", ES)].states["shipped"]
         assert int(shop.client.get("orders", orders[ES].reference)["current_state"]) == shipped
+        # an FBA order's stock goes back where PrestaShop took it: the second shop's (its group's when the
+        # group shares stock), shop 1's untouched (a sharing group's was given to shop 1 before)
+        product = shop.products.find(SKU, "product_reference").id_product
+        before = (stock_of(shop, product), stock_of(shop, product, second, group))
+        fba = draft(
+            mug(), order_id=unique_id(), marketplace=ES, fulfilled_by="AMAZON", status=ShopOrderStatus.SHIPPED
+        )
+        assert shop.create_order(fba).status == ShopOrderStatus.SHIPPED
+        assert (stock_of(shop, product), stock_of(shop, product, second, group)) == before

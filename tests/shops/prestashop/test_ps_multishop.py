@@ -92,3 +92,23 @@ def test_a_state_named_by_configuration_is_the_one_of_the_orders_shop(fake_serve
             shop.set_status(created.reference, ShopOrderStatus.SHIPPED)
             assert fake_shop.get("orders", int(created.reference))["current_state"] == state
             assert shop.find_by_amazon_id(created.amazon_order_id).status == ShopOrderStatus.SHIPPED
+
+
+@pytest.mark.parametrize("share_stock", [True, False])
+def test_fba_stock_goes_back_where_prestashop_took_it(fake_server, fake_shop, share_stock):
+    group = fake_shop.add_shop_group("Other", share_stock=share_stock)
+    third = fake_shop.add_shop("Third", id_shop_group=group)
+    mug = fake_shop.products(reference="MUG-01")[0]["id"]
+    before = (fake_shop.stock(mug), fake_shop.stock(mug, id_shop=third))
+    with _connect(fake_server, fake_shop, _mapping(third, group)) as shop:
+        fba = draft(
+            line("MUG-01", 3, "11.90", "7.14"),
+            marketplace=ES,
+            fulfilled_by="AMAZON",
+            status=ShopOrderStatus.SHIPPED,
+        )
+        shop.create_order(fba)
+        shop.create_order(draft(line("MUG-01", 2, "11.90", "4.76"), marketplace=ES))
+    # the FBA order's 3 are back in the third shop's stock (its group's when shared), shop 1's untouched:
+    # old code put them on shop 1's row when the group shared stock
+    assert (fake_shop.stock(mug), fake_shop.stock(mug, id_shop=third)) == (before[0], before[1] - 2)

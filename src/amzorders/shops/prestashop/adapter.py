@@ -314,9 +314,9 @@ class PrestaShopShop:
             self._set_state(int(order["id"]), target, channel.id_shop)
             state = target
             if plan.fba and not channel.channel.fba_decrement_stock:
-                give_back_stock(client, plan, channel.id_shop)
+                give_back_stock(client, plan, channel.id_shop, channel.id_shop_group)
         elif not resumed and plan.fba and not channel.channel.fba_decrement_stock:
-            give_back_stock(client, plan, channel.id_shop)
+            give_back_stock(client, plan, channel.id_shop, channel.id_shop_group)
         return ShopOrder(
             reference=str(order["id"]),
             amazon_order_id=draft.amazon_order_id,

@@ -7,8 +7,13 @@ stock: no" does). The webservice has no relative stock update, so this reads the
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from amzorders.shops.prestashop.client import PrestaShopClient, filter_value
 from amzorders.shops.prestashop.plan import OrderPlan
+
+log = logging.getLogger(__name__)
 
 
 def write_transaction_id(client: PrestaShopClient, order_reference: str, amazon_order_id: str) -> None:
@@ -23,8 +28,13 @@ def write_transaction_id(client: PrestaShopClient, order_reference: str, amazon_
             client.update("order_payments", "order_payment", int(payment["id"]), fields)
 
 
-def give_back_stock(client: PrestaShopClient, plan: OrderPlan, id_shop: int) -> None:
-    """FBA orders ship from Amazon's stock: put back what PrestaShop took for them (one read for all)."""
+def give_back_stock(client: PrestaShopClient, plan: OrderPlan, id_shop: int, id_shop_group: int) -> None:
+    """FBA orders ship from Amazon's stock: put back what PrestaShop took for them (one read for all).
+
+    PrestaShop took it from the stock of the order's shop: the shop's own row, or its group's (`id_shop` 0)
+    when the group shares stock. The webservice lists every shop's rows whatever the call's shop (live
+    8.2.1), so the row is chosen by owner; another shop's row is never touched (it was, in a sharing
+    group: the group lost the quantity and shop 1 gained it)."""
     lines = [line for line in plan.lines if not line.is_shipping]
     if not lines:
         return
@@ -40,12 +50,29 @@ def give_back_stock(client: PrestaShopClient, plan: OrderPlan, id_shop: int) -> 
             if int(row.get("id_product") or 0) == line.id_product
             and int(row.get("id_product_attribute") or 0) == line.id_product_attribute
         ]
-        # One row per shop (or per shop group when stock is shared): prefer this shop's.
-        matching.sort(key=lambda row: int(row.get("id_shop") or 0) != id_shop)
-        for row in matching[:1]:
-            fields = {k: row.get(k, "0") for k in _STOCK_FIELDS}
-            fields["quantity"] = int(row.get("quantity") or 0) + line.quantity
-            client.update("stock_availables", "stock_available", int(row["id"]), fields)
+        row = _stock_of_shop(matching, id_shop, id_shop_group)
+        if row is None:
+            log.warning(
+                "FBA stock not given back for product %s (combination %s): PrestaShop lists no stock of shop "
+                "%s or of its group %s",
+                line.id_product,
+                line.id_product_attribute,
+                id_shop,
+                id_shop_group,
+            )
+            continue
+        fields = {k: row.get(k, "0") for k in _STOCK_FIELDS}
+        fields["quantity"] = int(row.get("quantity") or 0) + line.quantity
+        client.update("stock_availables", "stock_available", int(row["id"]), fields)
+
+
+def _stock_of_shop(rows: list[dict[str, Any]], id_shop: int, id_shop_group: int) -> dict[str, Any] | None:
+    """The row PrestaShop takes the shop's stock from: the shop's own, else its group's shared one."""
+    for wanted in ((id_shop, 0), (0, id_shop_group)):
+        for row in rows:
+            if (int(row.get("id_shop") or 0), int(row.get("id_shop_group") or 0)) == wanted:
+                return row
+    return None
 
 
 _STOCK_FIELDS = (

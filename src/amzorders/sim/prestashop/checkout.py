@@ -242,7 +242,10 @@ def change_state(
         sign = -1 if taken_after else 1
         for row in order["associations"]["order_rows"]:
             shop.move_stock(
-                int(row["product_id"]), int(row["product_attribute_id"]), sign * int(row["product_quantity"])
+                int(row["product_id"]),
+                int(row["product_attribute_id"]),
+                sign * int(row["product_quantity"]),
+                id_shop=int(order["id_shop"] or 1),  # its shop's stock, or its group's when shared
             )
     now = shop.now()
     if new["invoice"] == "1" and order["invoice_number"] == "0":

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from . import stock
+
 if TYPE_CHECKING:
     from .shop import FakePrestaShop
 
@@ -37,7 +39,17 @@ def add_shop(shop: FakePrestaShop, name: str, id_shop_group: int = 1) -> int:
             "name": name,
         },
     )
+    stock.copy_for(shop, int(row["id"]))
     return int(row["id"])
+
+
+def add_shop_group(shop: FakePrestaShop, name: str, *, share_stock: bool = False) -> int:
+    """A shop group (customers and orders not shared); `share_stock`: its shops share one stock."""
+    group = max(shop.shop_group_names) + 1
+    shop.shop_group_names[group] = name
+    if share_stock:
+        shop.stock_sharing_groups.add(group)
+    return group
 
 
 def known_context(shop: FakePrestaShop, value: str) -> bool:

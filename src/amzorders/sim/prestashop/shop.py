@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from amzorders.clock import Clock, WallClock
 
-from . import multistore
+from . import multistore, stock
 from .pricing import money6
 from .schemas import ResourceSpec, resource_specs
 from .views import ShopViews
@@ -74,6 +74,8 @@ class FakePrestaShop(ShopViews):
         self._faults: list[_Fault] = []
         self.context_shop = "1"  # the shop of the current call: its id_shop parameter (see multistore)
         self.not_in_shop: set[tuple[str, int, int]] = set()  # (products|carriers, id, id_shop) not associated
+        self.shop_group_names: dict[int, str] = {1: "Default"}  # customers and orders never shared
+        self.stock_sharing_groups: set[int] = set()  # shop groups whose shops share one stock
         self._invoice_number = 0
         self._delivery_number = 0
         from .seed import seed_demo_products, seed_install
@@ -210,8 +212,8 @@ class FakePrestaShop(ShopViews):
                     },
                 )
                 assoc["combinations"].append({"id": str(combo["id"])})
-                self._add_stock(pid, combo["id"], quantity)
-            self._add_stock(pid, 0, quantity * len(combinations) if combinations else quantity)
+                stock.add(self, pid, combo["id"], quantity)
+            stock.add(self, pid, 0, quantity * len(combinations) if combinations else quantity)
             if combinations:
                 product["id_default_combination"] = assoc["combinations"][0]["id"]
                 product["cache_default_attribute"] = assoc["combinations"][0]["id"]
@@ -227,25 +229,8 @@ class FakePrestaShop(ShopViews):
         product["product_type"] = "combinations"
         if str(product.get("id_default_combination") or "0") == "0":
             product["id_default_combination"] = product["cache_default_attribute"] = str(combination["id"])
-        self._add_stock(int(product["id"]), int(combination["id"]), 0)
+        stock.add(self, int(product["id"]), int(combination["id"]), 0)
         self.refresh_product_quantity(int(product["id"]))
-
-    def _add_stock(self, id_product: int, id_attribute: int, quantity: int) -> None:
-        row = self.insert(
-            "stock_availables",
-            {
-                "id_product": str(id_product),
-                "id_product_attribute": str(id_attribute),
-                "id_shop": "1",
-                "id_shop_group": "0",
-                "quantity": str(quantity),
-                "depends_on_stock": "0",
-                "out_of_stock": "2",
-            },
-        )
-        self.tables["products"][id_product]["associations"]["stock_availables"].append(
-            {"id": str(row["id"]), "id_product_attribute": str(id_attribute)}
-        )
 
     def add_carrier(self, name: str, *, price: Decimal = Decimal(0), active: bool = True) -> int:
         """A carrier whose only range costs `price` excl. tax (no handling fee); taxed by rules group 1."""
@@ -311,9 +296,10 @@ class FakePrestaShop(ShopViews):
             return Decimal(tax["rate"]) if tax else Decimal(0)
 
     def add_shop(self, name: str, id_shop_group: int = 1) -> int:
-        from .multistore import add_shop
+        return multistore.add_shop(self, name, id_shop_group)
 
-        return add_shop(self, name, id_shop_group)
+    def add_shop_group(self, name: str, *, share_stock: bool = False) -> int:
+        return multistore.add_shop_group(self, name, share_stock=share_stock)
 
     def set_country_active(self, iso_code: str, active: bool) -> None:
         """Activates or deactivates a country (PrestaShop refuses orders delivered to an inactive one)."""
@@ -347,36 +333,15 @@ class FakePrestaShop(ShopViews):
                     return fault
             return None
 
-    # ---- stock ------------------------------------------------------------------------------------
-    def stock_row(self, id_product: int, id_attribute: int = 0) -> dict | None:
-        return next(
-            (
-                s
-                for s in self.tables["stock_availables"].values()
-                if s["id_product"] == str(id_product) and s["id_product_attribute"] == str(id_attribute)
-            ),
-            None,
-        )
-
-    def stock(self, id_product: int, id_attribute: int = 0) -> int:
+    # ---- stock (per shop, or per shop group sharing it: see `stock`) -----------------------------
+    def stock(self, id_product: int, id_attribute: int = 0, *, id_shop: int = 1) -> int:
         with self.lock:
-            row = self.stock_row(id_product, id_attribute)
+            row = stock.row(self, id_product, id_attribute, stock.owner(self, id_shop))
             return 0 if row is None else int(row["quantity"])
 
-    def move_stock(self, id_product: int, id_attribute: int, delta: int) -> None:
-        row = self.stock_row(id_product, id_attribute)
-        if row is not None:
-            row["quantity"] = str(int(row["quantity"]) + delta)
-        if id_attribute:
-            self.refresh_product_quantity(id_product)
-        else:
-            self.tables["products"][id_product]["quantity"] = row["quantity"] if row else "0"
+    def move_stock(self, id_product: int, id_attribute: int, delta: int, *, id_shop: int = 1) -> None:
+        stock.move(self, id_product, id_attribute, delta, stock.owner(self, id_shop))
 
     def refresh_product_quantity(self, id_product: int) -> None:
-        """The product-level row (attribute 0) of a product with combinations is their sum."""
-        product = self.tables["products"][id_product]
-        combos = [int(c["id"]) for c in product["associations"]["combinations"]]
-        total = self.stock_row(id_product, 0)
-        if combos and total is not None:
-            total["quantity"] = str(sum(self.stock(id_product, c) for c in combos))
-        product["quantity"] = total["quantity"] if total else "0"
+        for owner in stock.owners(self):
+            stock.refresh(self, id_product, owner)

@@ -14,7 +14,7 @@ import secrets
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from . import checkout
+from . import checkout, stock
 from .errors import NotFound, WsError, invalid, required
 from .payload import Payload
 from .schemas import ResourceSpec
@@ -297,7 +297,7 @@ def _create_specific_price(shop: FakePrestaShop, values: dict, payload: Payload)
 
 def _update_stock(shop: FakePrestaShop, current: dict, values: dict, payload: Payload) -> dict:
     current.update(values)
-    shop.move_stock(int(current["id_product"]), int(current["id_product_attribute"]), 0)
+    stock.refresh(shop, int(current["id_product"]), (current["id_shop"], current["id_shop_group"]))
     return values
 
 
