@@ -63,6 +63,12 @@ def test_environment_overrides_the_file(tmp_path):
         ),
         ('[log]\nlevel = "loud"\n', "log.level", "'debug', 'info', 'warning' or 'error'"),
         ('[sync]\nswitch_over_at = "2026-11-28T10:00:00"\n', "sync.switch_over_at", "timezone info"),
+        (
+            '[sync]\nswitch_over_at = 2026-11-28T10:00:00Z\nprevious_importer_statuses = ["FBA:SHIPPED"]\n',
+            "sync.previous_importer_statuses",
+            "'FBA:SHIPPED' is not a status, optionally with its channel",
+        ),
+        ('[sync]\nprevious_importer_statuses = ["SHIPPED"]\n', "sync", "without switch_over_at"),
     ],
 )
 def test_a_wrong_setting_names_file_key_and_expectation(tmp_path, extra, key, expected):
@@ -97,6 +103,23 @@ def test_the_switch_from_a_previous_importer_reaches_the_engine_in_utc(tmp_path,
     config = load_config(write(tmp_path, MINIMAL + f"\n[sync]\nswitch_over_at = {written}\n"), environ={})
     assert sync_settings(config.sync).switch_over_at == datetime(2026, 11, 28, 10, tzinfo=UTC)
     assert sync_settings(load_config(write(tmp_path, MINIMAL), environ={}).sync).switch_over_at is None
+
+
+def test_what_the_previous_importer_imported_reaches_the_engine(tmp_path):
+    from amzorders.app.wiring import sync_settings
+
+    written = (
+        'switch_over_at = 2026-11-28T10:00:00Z\nprevious_importer_statuses = ["UNSHIPPED", "AMAZON:PENDING"]'
+    )
+    config = load_config(write(tmp_path, MINIMAL + f"\n[sync]\n{written}\n"), environ={})
+    assert sync_settings(config.sync).previous_importer_took == {
+        ("MERCHANT", "UNSHIPPED"),
+        ("AMAZON", "UNSHIPPED"),
+        ("AMAZON", "PENDING"),
+    }
+    assert (
+        sync_settings(load_config(write(tmp_path, MINIMAL), environ={}).sync).previous_importer_took is None
+    )
 
 
 def test_list_items_are_named_by_index(tmp_path):

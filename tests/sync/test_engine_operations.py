@@ -17,6 +17,7 @@ from amzorders.shops.port import ShopOrderStatus
 from amzorders.sim.transport import SimTransport
 from amzorders.sync.engine import SyncEngine, lock_key
 from amzorders.sync.reconcile import ReconciliationReport
+from amzorders.sync.rules import previous_imports
 from amzorders.sync.settings import SyncSettings
 from sync.conftest import START, ScenarioBuilder
 from sync.engine_shops import FlakyShop
@@ -352,3 +353,21 @@ def test_after_a_switch_orders_the_previous_importer_may_have_created_are_left_t
     assert book.retry(world.account.name, taken, at=world.clock.now())
     world.engine.push_to_shop(world.account)
     assert world.shop_status(taken) == ShopOrderStatus.TO_SHIP
+
+
+def test_a_switch_from_an_importer_that_took_fba_orders_before_shipping_leaves_them_to_it(make_world):
+    """A module set to import FBA orders at UNSHIPPED had created the FBA order waiting at the switch:
+    with its statuses configured, amzorders leaves it to that module when Amazon ships it instead of
+    creating it a second time (by default it would, FBA orders being imported once shipped)."""
+    switch = START + 2 * H
+    b = ScenarioBuilder(days=1)
+    fba = b.order("AMAZON", [(30 * M, "PENDING"), (35 * M, "UNSHIPPED"), (4 * H, "SHIPPED")])
+    pending = b.order("MERCHANT", [(20 * M, "PENDING"), (3 * H, "UNSHIPPED")])  # it took no PENDING
+    took = previous_imports(["UNSHIPPED", "SHIPPED"])
+    world = make_world(b.build(), settings=SyncSettings(switch_over_at=switch, previous_importer_took=took))
+    world.clock.advance_to(switch)
+    world.run(8 * H)
+    assert {o.amazon_order_id for o in world.store.iter_orders()} == {pending}
+    row = OrderBook(world.ledger).get(world.account.name, fba)
+    assert (row.status, row.shop_state) == ("SHIPPED", "previous")
+    assert "first seen UNSHIPPED (AMAZON), a status it imported: left to it" in row.last_error

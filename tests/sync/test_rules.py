@@ -26,6 +26,7 @@ from amzorders.sync.rules import (
     is_importable,
     next_shop_state,
     plan_snapshot,
+    previous_imports,
 )
 from ledger.order_json import amazon_order
 
@@ -244,3 +245,44 @@ def test_a_switch_only_ever_leaves_to_the_previous_importer_a_first_seen_order_c
     assert (switched.target_status, switched.importable) == (plain.target_status, plain.importable)
     assert "first seen ready to import: left to it" in switched.note
     assert "`amzorders orders retry 405-1-1` creates it" in switched.note
+
+
+_STATUSES = ["PENDING_AVAILABILITY", "PENDING", "UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED", "UNFULFILLABLE"]
+_PAIRS = [(channel, status) for channel in ("MERCHANT", "AMAZON") for status in _STATUSES]
+
+
+@given(
+    created_offset_min=st.integers(min_value=-3000, max_value=3000),
+    status=st.sampled_from([*_STATUSES, "CANCELLED"]),
+    fulfilled_by=st.sampled_from(["MERCHANT", "AMAZON"]),
+    known=st.sampled_from([None, Known("PENDING", "waiting", None, None)]),
+    took=st.frozensets(st.sampled_from(_PAIRS)),
+)
+def test_a_switch_leaves_to_the_previous_importer_what_it_imported_as_its_settings_say(
+    created_offset_min, status, fulfilled_by, known, took
+):
+    """With the statuses the previous importer created orders in (a module importing FBA orders before
+    they ship, or PENDING ones), exactly the orders created before the switch and first seen in one of
+    them are left to it, whatever amzorders itself would import: never created twice, never held back
+    otherwise."""
+    created = SWITCH + timedelta(minutes=created_offset_min)
+    order = parse_order(amazon_order("405-1-1", status=status, fulfilled_by=fulfilled_by, created=created))
+    plain = plan_snapshot(order, known)
+    switched = plan_snapshot(order, known, switch_over_at=SWITCH, previous_took=took)
+    if known is None and created < SWITCH and (fulfilled_by, status) in took:
+        assert switched.shop_state == "previous"
+        assert (switched.target_status, switched.importable) == (plain.target_status, plain.importable)
+        assert f"first seen {status} ({fulfilled_by}), a status it imported: left to it" in switched.note
+    else:
+        assert switched == plain
+
+
+def test_the_previous_importers_statuses_are_read_as_its_settings_list_them():
+    assert previous_imports(["unshipped", "AMAZON:pending"]) == {
+        ("MERCHANT", "UNSHIPPED"),
+        ("AMAZON", "UNSHIPPED"),
+        ("AMAZON", "PENDING"),
+    }
+    for bad in ("CANCELLED", "FBA:SHIPPED", "SENT"):
+        with pytest.raises(ValueError, match=f"'{bad}' is not a status, optionally with its channel"):
+            previous_imports(["SHIPPED", bad])

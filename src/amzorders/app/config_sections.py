@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from amzorders.amazon.constants import MARKETPLACES
+from amzorders.sync.rules import previous_imports
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 _MARKETPLACE_ID = re.compile(r"^[A-Z0-9]{10,16}$")
@@ -141,6 +142,25 @@ class SyncConfig(_Section):
     # Switching from another importer: when it was stopped. An order Amazon created before this instant
     # and first seen already ready to import may be in the shop already: left to it, not created.
     switch_over_at: AwareDatetime | None = None
+    # The statuses that importer created orders in ("UNSHIPPED", "AMAZON:UNSHIPPED", ...), when they
+    # differ from amzorders' own (e.g. a module importing FBA orders before Amazon ships them).
+    previous_importer_statuses: list[str] | None = None
+
+    @field_validator("previous_importer_statuses")
+    @classmethod
+    def _previous_statuses(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None:
+            previous_imports(value)  # raises ValueError naming the item
+        return value
+
+    @model_validator(mode="after")
+    def _previous_needs_a_switch(self) -> SyncConfig:
+        if self.previous_importer_statuses is not None and self.switch_over_at is None:
+            raise ValueError(
+                "previous_importer_statuses is set without switch_over_at: set when the previous importer "
+                "was stopped, or remove it"
+            )
+        return self
 
 
 def _clock_time(value: str) -> time:

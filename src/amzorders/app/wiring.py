@@ -27,6 +27,7 @@ from amzorders.ledger.db import open_ledger
 from amzorders.ledger.quota_store import SqlBucketStore
 from amzorders.shops.builtin import BuiltinStore
 from amzorders.shops.port import Shop
+from amzorders.sync.rules import previous_imports
 from amzorders.sync.settings import AccountSettings, SyncSettings
 
 SIM_BASE_URL = "http://simulator"
@@ -87,6 +88,11 @@ def sync_settings(sync: SyncConfig, *, day_timezone: str = "UTC") -> SyncSetting
         ),
         fba_import_at_unshipped=sync.fba_import_at_unshipped,
         switch_over_at=ensure_utc(sync.switch_over_at) if sync.switch_over_at else None,
+        previous_importer_took=(
+            None
+            if sync.previous_importer_statuses is None
+            else previous_imports(sync.previous_importer_statuses)
+        ),
         pii_retention_days=sync.pii_retention_days,
         reconciliation_room_tokens=sync.reconciliation_room_calls or None,
         day_timezone=day_timezone,

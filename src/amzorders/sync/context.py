@@ -107,6 +107,7 @@ class PassContext:
             known,
             fba_import_at_unshipped=self.settings.fba_import_at_unshipped,
             switch_over_at=self.settings.switch_over_at,
+            previous_took=self.settings.previous_importer_took,
         )
         if plan.attention is not None and plan.attention not in self.summary.problems:
             self.summary.problems.append(plan.attention)

@@ -108,37 +108,61 @@ def next_shop_state(decision: Decision, *, current: str | None, park_reason: str
     return ShopState.TO_CREATE if decision.action is Action.CREATE else ShopState.TO_UPDATE
 
 
+# What the previous importer created orders in: (fulfilled_by, fulfillmentStatus) pairs.
+PreviousImports = frozenset[tuple[str, str]]
+_PREVIOUS_STATUSES = tuple(s.value for s in FulfillmentStatus if s is not FulfillmentStatus.CANCELLED)
+
+
+def previous_imports(items: Iterable[str]) -> PreviousImports:
+    """The statuses a previous importer created orders in, as its settings list them: `UNSHIPPED` (both
+    channels) or `AMAZON:UNSHIPPED`, `MERCHANT:PENDING` (one). Raises ValueError naming the bad item."""
+    pairs: set[tuple[str, str]] = set()
+    for item in items:
+        channel, _, status = item.strip().upper().rpartition(":")
+        channels = [channel] if channel else [c.value for c in FulfilledBy]
+        if status not in _PREVIOUS_STATUSES or not set(channels) <= {c.value for c in FulfilledBy}:
+            raise ValueError(
+                f"{item!r} is not a status, optionally with its channel (e.g. UNSHIPPED or "
+                f"AMAZON:UNSHIPPED): one of {', '.join(_PREVIOUS_STATUSES)}"
+            )
+        pairs.update((c, status) for c in channels)
+    return frozenset(pairs)
+
+
 def plan_snapshot(
     order: Order,
     known: Known | None,
     *,
     fba_import_at_unshipped: bool = False,
     switch_over_at: datetime | None = None,
+    previous_took: PreviousImports | None = None,
 ) -> SnapshotPlan:
     """The ledger's shop state for a new snapshot of `order`, given what the ledger knew (None: new).
 
     `switch_over_at`: when the shop's previous importer was stopped. An order Amazon created before it
-    and seen for the first time already ready to import may be in the shop already (that importer keeps
-    no trace amzorders can read), so it is left to it (`PREVIOUS`) instead of created a second time;
-    `retry` creates it. An order still waiting at the switch (PENDING, FBA not shipped) was not imported
-    by it, and is created when it becomes importable, as is every order created after the switch. One
-    left to the previous importer that Amazon cancels is cancelled in the ledger with `attention`:
-    amzorders cannot cancel that importer's shop order, a human must."""
+    and seen for the first time in a status that importer created orders in may be in the shop already
+    (that importer keeps no trace amzorders can read), so it is left to it (`PREVIOUS`) instead of created
+    a second time; `retry` creates it. `previous_took` lists those statuses; by default, the ones
+    amzorders imports at (`is_importable`). Any other order (PENDING, or FBA not shipped, at the switch by
+    default) was not imported by it, and is created when it becomes importable, as is every order created
+    after the switch. One left to the previous importer that Amazon cancels is cancelled in the ledger
+    with `attention`: amzorders cannot cancel that importer's shop order, a human must."""
     plan = plan_status(
         order.fulfillment_status, order.fulfilled_by, known, fba_import_at_unshipped=fba_import_at_unshipped
     )
-    if (
-        known is None
-        and switch_over_at is not None
-        and plan.shop_state is ShopState.TO_CREATE
-        and order.created_time < switch_over_at
-    ):
-        note = (
-            f"created on Amazon {format_instant(order.created_time)}, before the switch from the previous "
-            f"importer ({format_instant(switch_over_at)}), and first seen ready to import: left to it. If "
-            f"the shop does not have it, `amzorders orders retry {order.order_id}` creates it"
-        )
-        return replace(plan, shop_state=ShopState.PREVIOUS, note=note)
+    if known is None and switch_over_at is not None and order.created_time < switch_over_at:
+        if previous_took is None:
+            took, seen = plan.shop_state is ShopState.TO_CREATE, "ready to import"
+        else:
+            took = (order.fulfilled_by, order.fulfillment_status) in previous_took
+            seen = f"{order.fulfillment_status} ({order.fulfilled_by}), a status it imported"
+        if took:
+            note = (
+                f"created on Amazon {format_instant(order.created_time)}, before the switch from the "
+                f"previous importer ({format_instant(switch_over_at)}), and first seen {seen}: left to it. "
+                f"If the shop does not have it, `amzorders orders retry {order.order_id}` creates it"
+            )
+            return replace(plan, shop_state=ShopState.PREVIOUS, note=note)
     if (
         known is not None
         and known.shop_state == ShopState.PREVIOUS

@@ -78,6 +78,8 @@ class SyncSettings:
     fba_import_at_unshipped: bool = False
     # When the shop's previous importer was stopped (`rules.plan_snapshot`); None: no previous importer.
     switch_over_at: datetime | None = None
+    # The (fulfilled_by, status) pairs it created orders in; None: those amzorders imports at.
+    previous_importer_took: frozenset[tuple[str, str]] | None = None
     # Pushing to the shop.
     push_batch_size: int = 200
     # When the import is about to wait at least this long for a searchOrders token (a busy shop, most

@@ -79,6 +79,7 @@ fba_import_at_unshipped = false
 pii_retention_days = 90
 reconciliation_room_calls = 5   # quota left to a waiting reconciliation (0: none, lowest latency)
 # switch_over_at = 2026-11-28T10:00:00+01:00   # when the previous importer was stopped: docs/operations.md
+# previous_importer_statuses = ["UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED"]   # what it imported at
 
 [schedule]                      # the built-in scheduler of `amzorders serve`
 enabled = true
