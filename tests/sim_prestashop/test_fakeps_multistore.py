@@ -61,3 +61,11 @@ def test_a_shop_group_sharing_stock_keeps_one_stock_for_its_shops_listed_in_ever
         ]
     shop.move_stock(8, 0, -2, id_shop=third)  # an order of shop 3 takes from the group's row
     assert shop.stock(8, id_shop=fourth) == shop.stock(8) - 2
+
+
+def test_currencies_are_listed_where_they_are_associated(ws, shop):
+    second = shop.add_shop("Second")
+    shop.not_in_shop.add(("currencies", 2, second))
+    listed = {context: {c["iso_code"] for c in ws.list("currencies", display="[iso_code]", id_shop=context)}
+              for context in ("1", str(second))}  # fmt: skip
+    assert listed == {"1": {"EUR", "GBP", "USD"}, str(second): {"EUR", "USD"}}  # live 8.2.1 alike

@@ -60,6 +60,8 @@ def test_crash_between_cart_and_order_resumes_with_the_same_cart(adapter, fake_s
     created = adapter.create_order(order)
     assert fake_shop.order(int(created.reference))["id_cart"] == str(cart["id"])
     assert len(fake_shop.carts()) == 1 and len(fake_shop.addresses()) == 1
+    # the rerun's own cart is deleted with its prices (PrestaShop keeps those of a deleted cart)
+    assert {p["id_cart"] for p in fake_shop.tables["specific_prices"].values()} == {str(cart["id"])}
 
 
 def test_a_resumed_cart_priced_in_the_default_currency_gets_prices_in_its_own(fake_server, fake_shop):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from ps_helpers import ES, FR, draft, line, test_mapping
 
-from amzorders.shops.port import ShopOrderStatus
+from amzorders.shops.port import OrderRejected, ShopOrderStatus
 from amzorders.shops.prestashop import MappingError, MarketplaceMapping, PrestaShopShop, TotalMismatch
 
 
@@ -112,3 +112,31 @@ def test_fba_stock_goes_back_where_prestashop_took_it(fake_server, fake_shop, sh
     # the FBA order's 3 are back in the third shop's stock (its group's when shared), shop 1's untouched:
     # old code put them on shop 1's row when the group shared stock
     assert (fake_shop.stock(mug), fake_shop.stock(mug, id_shop=third)) == (before[0], before[1] - 2)
+
+
+def test_start_up_probes_the_payment_module_in_each_mapped_shop(fake_server, fake_shop):
+    second = fake_shop.add_shop("Second")
+    fake_shop.modules_off_in_shop.add(("ps_wirepayment", second))  # live: every order there fails
+    with pytest.raises(MappingError, match=f"enable it for shop {second} in Modules") as raised:
+        _connect(fake_server, fake_shop, _mapping(second))  # old code: probed in shop 1 only, passed
+    assert raised.value.key == "payment_module"
+    assert fake_shop.carts() == [] and fake_shop.orders() == []
+
+
+def test_a_currency_the_mapped_shop_does_not_take_is_refused_not_recorded_at_rate_one(fake_server, fake_shop):
+    second = fake_shop.add_shop("Second")
+    fake_shop.not_in_shop.add(("currencies", 2, second))  # GBP, live 8.2.1: order at conversion rate 1
+
+    def mapped(currency: str | None):
+        return test_mapping(
+            marketplaces={ES: MarketplaceMapping(id_shop=second, language="fr", currency=currency)}
+        )
+
+    with pytest.raises(MappingError, match=f"currency 2 is not available in shop {second}") as raised:
+        _connect(fake_server, fake_shop, mapped("GBP"))
+    assert raised.value.key == f"marketplaces.{ES}.currency"
+    with _connect(fake_server, fake_shop, mapped(None)) as shop:  # the order's own currency
+        gbp = draft(line("MUG-01", 1, "9.99", "2.00", "GBP"), marketplace=ES)
+        with pytest.raises(OrderRejected, match=f"currency GBP is not available in shop {second}"):
+            shop.create_order(gbp)  # old code: created in shop 2 at conversion rate 1
+    assert fake_shop.orders() == [] and fake_shop.carts() == []

@@ -47,7 +47,7 @@ from amzorders.shops.prestashop import payloads
 from amzorders.shops.prestashop.catalog import ResolvedChannel, ShopCatalog, validate_against_shop
 from amzorders.shops.prestashop.client import PrestaShopClient, filter_value, sort
 from amzorders.shops.prestashop.errors import CartAlreadyOrdered, PrestaShopRejected
-from amzorders.shops.prestashop.followups import give_back_stock, write_transaction_id
+from amzorders.shops.prestashop.followups import discard_cart, give_back_stock, write_transaction_id
 from amzorders.shops.prestashop.lookups import CustomerLookup, ProductLookup
 from amzorders.shops.prestashop.mapping import MappingError, PrestaShopMapping
 from amzorders.shops.prestashop.plan import OrderPlan, TotalMismatch, plan_order
@@ -150,11 +150,11 @@ class PrestaShopShop:
             existing = self._order_on(carts)
             if existing is not None:
                 if int(existing["id_cart"]) != ours:
-                    self._discard(ours, our_address)
+                    discard_cart(self.client, ours, our_address)
                 return self._finish(existing, draft, plan, channel, resumed=True)
         cart = carts[0]  # the oldest tagged cart: every process orders the same one
         if int(cart["id"]) != ours:
-            self._discard(ours, our_address)
+            discard_cart(self.client, ours, our_address)
             self._ensure_prices(cart, plan)
         fields = payloads.order_fields(
             id_cart=int(cart["id"]),
@@ -251,14 +251,6 @@ class PrestaShopShop:
                 price=line.priced.price_excl,
             ),
         )
-
-    def _discard(self, id_cart: int, id_address: int) -> None:
-        """Best effort: the cart we built is not needed (an older one is ordered); keep the shop tidy."""
-        for resource, object_id in (("carts", id_cart), ("addresses", id_address)):
-            try:
-                self.client.delete(resource, object_id)
-            except ShopError as exc:
-                log.info("could not delete unused %s %s: %s", resource, object_id, exc)
 
     def _ensure_prices(self, cart: dict[str, Any], plan: OrderPlan) -> None:
         """A resumed cart may miss prices (crash between cart and prices): add the missing ones.

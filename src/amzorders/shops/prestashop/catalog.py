@@ -77,6 +77,8 @@ class ShopCatalog:
     shipping_product_id: int | None
     shipping_tax_group: int
     channels: dict[tuple[str, str], ResolvedChannel] = field(default_factory=dict)
+    # Mapped shops other than 1: the currencies associated with each (`multishop.check_shops`).
+    shop_currencies: dict[int, set[int]] = field(default_factory=dict)
     _shop: _ShopTables | None = None
     _client: PrestaShopClient | None = None
 
@@ -108,11 +110,19 @@ class ShopCatalog:
             for cur_id, precision in self.currencies.values():
                 if cur_id == channel.id_currency:
                     return cur_id, precision
+        key = f"{channel.channel.key_prefix}marketplaces.{channel.channel.marketplace_id}.currency"
         found = self.currencies.get(iso.upper())
         if found is None:
             raise MappingError(
-                f"{channel.channel.key_prefix}marketplaces.{channel.channel.marketplace_id}.currency",
-                f"the shop has no active currency {iso}: add it in PrestaShop or map the marketplace",
+                key, f"the shop has no active currency {iso}: add it in PrestaShop or map the marketplace"
+            )
+        in_shop = self.shop_currencies.get(channel.id_shop)
+        if in_shop is not None and found[0] not in in_shop:
+            raise MappingError(
+                key,
+                f"currency {iso} is not available in shop {channel.id_shop} (PrestaShop would record the "
+                "order at a conversion rate of 1): associate it with that shop (International > "
+                "Localization > Currencies, Multistore), then retry the order",
             )
         return found
 
@@ -191,12 +201,16 @@ def validate_against_shop(mapping: PrestaShopMapping, client: PrestaShopClient) 
     )
     for channel in mapping.channels():
         catalog.channels[(channel.account, channel.marketplace_id)] = _resolve_channel(channel, tables)
-    if mapping.check_payment_module:
-        modules = {(c.channel.payment_module, c.channel.key_prefix) for c in catalog.channels.values()}
-        modules = modules or {(mapping.payment_module, "")}
-        for module, prefix in sorted(modules):
-            check_payment_module(client, module, key=f"{prefix}payment_module")
     check_shops(catalog, client)
+    if mapping.check_payment_module:
+        # PrestaShop runs the module in the shop of the call: one disabled for a mapped shop fails there
+        # only (live 8.2.1), so each mapped shop is probed in its own context (shop 1 in the URL's)
+        probes = {
+            (c.channel.payment_module, c.channel.key_prefix, c.id_shop) for c in catalog.channels.values()
+        }
+        for module, prefix, id_shop in sorted(probes or {(mapping.payment_module, "", 1)}):
+            in_shop = client if id_shop == 1 else client.in_shop(id_shop)
+            check_payment_module(in_shop, module, key=f"{prefix}payment_module")
     return catalog
 
 
@@ -248,8 +262,9 @@ def check_payment_module(client: PrestaShopClient, module: str, *, key: str = "p
                     "(PrestaShop answered HTTP 500 with an empty body)"
                 )
             elif "not active" in body:
+                shop = f"shop {client.shop}" if client.shop not in (None, "all") else "this shop"
                 problem = (
-                    f"cannot take orders (PrestaShop answered {body[:120]!r}): enable it for this shop "
+                    f"cannot take orders (PrestaShop answered {body[:120]!r}): enable it for {shop} "
                     "in Modules > Module Manager"
                 )
             else:

@@ -1,4 +1,5 @@
-"""What follows an order's creation, besides its state: FBA stock given back, the payment's transaction id.
+"""What follows an order's creation, besides its state: FBA stock given back, the payment's transaction id,
+the cart a rerun built for nothing deleted.
 
 FBA orders ship from Amazon's warehouses, but PrestaShop takes stock for every valid order; unless the
 mapping says `fba_decrement_stock = true` we put the quantities back (what Common-Services' "decrease
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from amzorders.shops.port import ShopError
 from amzorders.shops.prestashop.client import PrestaShopClient, filter_value
 from amzorders.shops.prestashop.plan import OrderPlan
 
@@ -83,3 +85,19 @@ _STOCK_FIELDS = (
     "depends_on_stock",
     "out_of_stock",
 )
+
+
+def discard_cart(client: PrestaShopClient, id_cart: int, id_address: int) -> None:
+    """Best effort: the cart we built is not needed (an older one is ordered); keep the shop tidy. Its
+    prices go too: PrestaShop keeps a cart's specific prices when the cart is deleted (live 8.2.1)."""
+    try:
+        prices = client.list("specific_prices", fields=["id"], filters={"id_cart": filter_value(id_cart)})
+    except ShopError as exc:
+        log.info("could not list the prices of unused cart %s: %s", id_cart, exc)
+        prices = []
+    unused = [("specific_prices", int(p["id"])) for p in prices]
+    for resource, object_id in [*unused, ("carts", id_cart), ("addresses", id_address)]:
+        try:
+            client.delete(resource, object_id)
+        except ShopError as exc:
+            log.info("could not delete unused %s %s: %s", resource, object_id, exc)

@@ -3,7 +3,9 @@
 PrestaShop 8.2.1 (live, docs/prestashop.md) selects the shop of a webservice call with `id_shop`; an
 unknown or inactive id answers with a redirect to the default shop's front page, a key not enabled for
 the shop with 403. Carriers and products are associated per shop: one the shop does not list cannot be
-ordered there. Mappings that only name shop 1 (the default) cost no call.
+ordered there. So are currencies: an order in a currency its shop does not list is created, at a
+conversion rate of 1 (PrestaShop's statistics then count pounds as euros); the adapter refuses it
+instead (`ShopCatalog.currency`). Mappings that only name shop 1 (the default) cost no call.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ def _check_associations(
     first = channels[0]
     try:
         carriers = {int(r["id"]) for r in client.list("carriers", fields=["id"])}
+        catalog.shop_currencies[id_shop] = {int(r["id"]) for r in client.list("currencies", fields=["id"])}
         shipping = catalog.shipping_product_id
         products = (
             client.list("products", fields=["id"], filters={"id": filter_value(shipping)}) if shipping else []
@@ -67,6 +70,12 @@ def _check_associations(
             "(Advanced Parameters > Webservice, shop association)",
         ) from exc
     for channel in channels:
+        if channel.id_currency is not None and channel.id_currency not in catalog.shop_currencies[id_shop]:
+            raise MappingError(
+                _key(channel, "currency"),
+                f"currency {channel.id_currency} is not available in shop {id_shop}: associate it with that "
+                "shop (International > Localization > Currencies, Multistore)",
+            )
         wanted = {channel.channel.carrier_for(level)[0]: cid for level, cid in channel.carriers.items()}
         wanted[f"{channel.channel.key_prefix}default_carrier"] = channel.default_carrier
         for key, carrier in sorted(wanted.items()):

@@ -19,6 +19,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from . import multistore
 from .errors import PhpFatal, invalid
 from .multistore import context_id
 from .payload import Payload
@@ -44,8 +45,8 @@ def _takes_stock(shop: FakePrestaShop, id_state: int) -> bool:
 def create_order(shop: FakePrestaShop, values: dict, payload: Payload) -> tuple[dict, dict]:
     if values["module"] not in shop.payment_modules:
         raise PhpFatal("")  # getInstanceByName() fails or the module is no PaymentModule: PHP dies
-    if not shop.payment_modules[values["module"]]:  # disabled for the shop: validateOrder() dies first
-        raise PhpFatal(MODULE_INACTIVE)
+    if not multistore.module_active(shop, values["module"]):  # disabled for the shop of the call
+        raise PhpFatal(MODULE_INACTIVE)  # validateOrder() dies first
     cart = shop.get("carts", int(values["id_cart"]))
     if cart is None or cart["id"] in shop.cart_orders or not cart["associations"].get("cart_rows"):
         raise PhpFatal(CART_REFUSED)
@@ -100,7 +101,11 @@ def create_order(shop: FakePrestaShop, values: dict, payload: Payload) -> tuple[
             "carrier_tax_rate": f"{total.carrier_tax_rate:.3f}",
             "round_mode": str(shop.config_int("PS_PRICE_ROUND_MODE", 2)),
             "round_type": str(shop.config_int("PS_ROUND_TYPE", 2)),
-            "conversion_rate": currency["conversion_rate"] if currency else "1.000000",
+            "conversion_rate": (
+                currency["conversion_rate"]
+                if currency and multistore.associated(shop, "currencies", int(currency["id"]))
+                else "1.000000"  # live 8.2.1: a currency not associated with the order's shop
+            ),
             "reference": shop.new_reference(),
         },
     )

@@ -4,11 +4,13 @@
   An id that is no active shop is answered with a 302 to the default shop's front page.
 - Orders and customers are listed for the context shop only (shop groups sharing nothing, as installed);
   carts are not. A single object is read by id in any context.
-- Carriers and products are listed only when associated with the context shop.
+- Carriers, products and currencies are listed only when associated with the context shop. An order in
+  a currency its shop is not associated with is created, at a conversion rate of 1.
 - A customer e-mail is unique per shop: the same buyer gets one customer per shop.
 - `POST orders`: the order takes the cart's shop, its rows the context shop; cart prices of another shop
   than the context's are ignored (a shop-2 order posted in shop 1's context: "Payment error", 14.28 for
   Amazon's 20.27, its shipping row at 0).
+- A module is enabled per shop: one disabled for the shop of the call cannot take its orders.
 - Configuration: a shop or a shop group may override a global value with a row of its own. Every row is
   listed whatever the context (NULL ids as ""); PrestaShop reads a value in the context shop: its row,
   else its group's, else the global one (an order's rounding and states follow its shop).
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     from .shop import FakePrestaShop
 
 SCOPED = ("orders", "customers")  # filtered by the context shop's id_shop
-ASSOCIATED = ("products", "carriers")  # filtered by association with the context shop
+ASSOCIATED = ("products", "carriers", "currencies")  # filtered by association with the context shop
 
 
 def add_shop(shop: FakePrestaShop, name: str, id_shop_group: int = 1) -> int:
@@ -52,6 +54,11 @@ def add_shop_group(shop: FakePrestaShop, name: str, *, share_stock: bool = False
     return group
 
 
+def associated(shop: FakePrestaShop, resource: str, id_: int) -> bool:
+    """Is the object associated with the context shop (every one is, unless `not_in_shop` says)?"""
+    return (resource, id_, int(context_id(shop))) not in shop.not_in_shop
+
+
 def known_context(shop: FakePrestaShop, value: str) -> bool:
     if value == "all":
         return True
@@ -71,7 +78,7 @@ def visible(shop: FakePrestaShop, resource: str, records: list[dict]) -> list[di
     if resource in SCOPED:
         return [r for r in records if str(r.get("id_shop") or "1") == context]
     if resource in ASSOCIATED:
-        return [r for r in records if (resource, int(r["id"]), int(context)) not in shop.not_in_shop]
+        return [r for r in records if associated(shop, resource, int(r["id"]))]
     return records
 
 
@@ -101,3 +108,8 @@ def configuration_row(
         elif row_shop is None and row_group == id_group:
             return row
     return None
+
+
+def module_active(shop: FakePrestaShop, name: str) -> bool:
+    """Is the installed module `name` active, and enabled for the shop of the call?"""
+    return shop.payment_modules[name] and (name, int(context_id(shop))) not in shop.modules_off_in_shop

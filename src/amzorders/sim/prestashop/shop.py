@@ -64,6 +64,7 @@ class FakePrestaShop(ShopViews):
         self.tables: dict[str, dict[int, dict]] = {name: {} for name in self.specs}
         self._next_id: dict[str, int] = {name: 1 for name in self.specs}
         self.payment_modules: dict[str, bool] = {}  # installed payment modules -> active
+        self.modules_off_in_shop: set[tuple[str, int]] = set()  # (module, id_shop) disabled for that shop
         self.other_modules: set[str] = {"ps_featuredproducts", "ps_emailsubscription", "ps_shoppingcart"}
         self.tax_rates: dict[int, Decimal] = {0: Decimal(0)}  # tax rules group -> rate in percent
         self.carrier_prices: dict[int, Decimal] = {}  # carrier -> range price excl. tax
@@ -73,7 +74,9 @@ class FakePrestaShop(ShopViews):
         self.internal_errors: list[str] = []  # defects of the fake (answered 500 text/plain)
         self._faults: list[_Fault] = []
         self.context_shop = "1"  # the shop of the current call: its id_shop parameter (see multistore)
-        self.not_in_shop: set[tuple[str, int, int]] = set()  # (products|carriers, id, id_shop) not associated
+        self.not_in_shop: set[tuple[str, int, int]] = (
+            set()
+        )  # (products|carriers|currencies, id, id_shop) not associated
         self.shop_group_names: dict[int, str] = {1: "Default"}  # customers and orders never shared
         self.stock_sharing_groups: set[int] = set()  # shop groups whose shops share one stock
         self._invoice_number = 0
