@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from ps_helpers import ES, FR, draft, line, test_mapping
 
-from amzorders.shops.port import OrderRejected, ShopOrderStatus
+from amzorders.shops.port import OrderRejected, ShopError, ShopOrderStatus, ShopUnavailable
 from amzorders.shops.prestashop import MappingError, MarketplaceMapping, PrestaShopShop, TotalMismatch
 
 
@@ -140,3 +140,14 @@ def test_a_currency_the_mapped_shop_does_not_take_is_refused_not_recorded_at_rat
         with pytest.raises(OrderRejected, match=f"currency GBP is not available in shop {second}"):
             shop.create_order(gbp)  # old code: created in shop 2 at conversion rate 1
     assert fake_shop.orders() == [] and fake_shop.carts() == []
+
+
+def test_a_module_disabled_in_one_shop_later_fails_its_orders_not_the_whole_shop(fake_server, fake_shop):
+    second = fake_shop.add_shop("Second")
+    with _connect(fake_server, fake_shop, _mapping(second)) as shop:
+        fake_shop.modules_off_in_shop.add(("ps_wirepayment", second))  # after start-up
+        with pytest.raises(ShopError, match=f"'ps_wirepayment' is not active in shop {second}") as raised:
+            shop.create_order(draft(marketplace=ES))
+        # retried later, but not "the shop is down": the push goes on with the other shops' orders
+        assert raised.value.retryable and not isinstance(raised.value, ShopUnavailable)
+        assert shop.create_order(draft(marketplace=FR)).status == ShopOrderStatus.TO_SHIP

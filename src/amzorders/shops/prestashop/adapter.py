@@ -43,10 +43,10 @@ import httpx
 
 from amzorders.money import Money
 from amzorders.shops.port import OrderDraft, OrderRejected, ShopError, ShopOrder, ShopOrderStatus
-from amzorders.shops.prestashop import payloads
+from amzorders.shops.prestashop import errors, payloads
 from amzorders.shops.prestashop.catalog import ResolvedChannel, ShopCatalog, validate_against_shop
 from amzorders.shops.prestashop.client import PrestaShopClient, filter_value, sort
-from amzorders.shops.prestashop.errors import CartAlreadyOrdered, PrestaShopRejected
+from amzorders.shops.prestashop.errors import CartAlreadyOrdered, PrestaShopRejected, PrestaShopUnavailable
 from amzorders.shops.prestashop.followups import discard_cart, give_back_stock, write_transaction_id
 from amzorders.shops.prestashop.lookups import CustomerLookup, ProductLookup
 from amzorders.shops.prestashop.mapping import MappingError, PrestaShopMapping
@@ -176,6 +176,11 @@ class PrestaShopShop:
             order_id, raced = None, True  # another process ordered this cart first: it finishes it
         except PrestaShopRejected as exc:
             raise PrestaShopRejected(f"order {draft.amazon_order_id}: {exc}", exc.fault) from exc
+        except PrestaShopUnavailable as exc:
+            if exc.fault is None or not exc.fault.module_inactive:
+                raise
+            module, id_shop = channel.channel.payment_module, channel.id_shop
+            raise errors.module_inactive(draft.amazon_order_id, module, id_shop) from exc
         order = side.client.get("orders", order_id) if order_id else self._order_on([cart])
         if order is None:
             raise ShopError(

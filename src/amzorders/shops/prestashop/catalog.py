@@ -261,7 +261,7 @@ def check_payment_module(client: PrestaShopClient, module: str, *, key: str = "p
                     "is not installed or is not a payment module "
                     "(PrestaShop answered HTTP 500 with an empty body)"
                 )
-            elif "not active" in body:
+            elif fault.module_inactive:
                 shop = f"shop {client.shop}" if client.shop not in (None, "all") else "this shop"
                 problem = (
                     f"cannot take orders (PrestaShop answered {body[:120]!r}): enable it for {shop} "

@@ -89,6 +89,11 @@ class WebserviceFault:
         field = self.field
         return FIELD_VALIDATORS.get((self.entity, field)) if field else None
 
+    @property
+    def module_inactive(self) -> bool:
+        """`POST orders` naming a payment module disabled for the shop of the call (text/html 500)."""
+        return self.status == 500 and not self.codes and "Payment module is not active" in self.text
+
     def describe(self) -> str:
         """One line: `POST customers -> HTTP 400 [85] customer.lastname (isCustomerName): ...`."""
         head = f"{self.method} {self.resource} -> HTTP {self.status}"
@@ -212,3 +217,13 @@ def _singular(resource: str) -> str:
     if resource.endswith("sses"):
         return resource[:-2]
     return resource[:-1] if resource.endswith("s") else resource
+
+
+def module_inactive(order_id: str, module: str, id_shop: int) -> PrestaShopError:
+    """A payment module disabled for the order's shop (`POST orders` answered `fault.module_inactive`) is
+    that shop's setting, not the shop down: the order is retried later while the other shops' orders go
+    on (a `ShopUnavailable` stops the push's batch)."""
+    return PrestaShopError(
+        f"order {order_id}: payment module {module!r} is not active in shop {id_shop}: enable it there "
+        "(Modules > Module Manager); the order is retried"
+    )
