@@ -358,7 +358,8 @@ def test_after_a_switch_orders_the_previous_importer_may_have_created_are_left_t
 def test_a_switch_from_an_importer_that_took_fba_orders_before_shipping_leaves_them_to_it(make_world):
     """A module set to import FBA orders at UNSHIPPED had created the FBA order waiting at the switch:
     with its statuses configured, amzorders leaves it to that module when Amazon ships it instead of
-    creating it a second time (by default it would, FBA orders being imported once shipped)."""
+    creating it a second time (by default it would, FBA orders being imported once shipped), and says
+    to mark it shipped in the shop, which that module would have done."""
     switch = START + 2 * H
     b = ScenarioBuilder(days=1)
     fba = b.order("AMAZON", [(30 * M, "PENDING"), (35 * M, "UNSHIPPED"), (4 * H, "SHIPPED")])
@@ -366,8 +367,19 @@ def test_a_switch_from_an_importer_that_took_fba_orders_before_shipping_leaves_t
     took = previous_imports(["UNSHIPPED", "SHIPPED"])
     world = make_world(b.build(), settings=SyncSettings(switch_over_at=switch, previous_importer_took=took))
     world.clock.advance_to(switch)
-    world.run(8 * H)
+    book = OrderBook(world.ledger)
+    world.run(3 * H)  # until 3 h after the start of the day: the FBA order is not shipped yet
+    assert (
+        "first seen UNSHIPPED (AMAZON), a status it imported: left to it"
+        in book.get(world.account.name, fba).last_error
+    )
+    summaries = world.run(8 * H)
     assert {o.amazon_order_id for o in world.store.iter_orders()} == {pending}
-    row = OrderBook(world.ledger).get(world.account.name, fba)
-    assert (row.status, row.shop_state) == ("SHIPPED", "previous")
-    assert "first seen UNSHIPPED (AMAZON), a status it imported: left to it" in row.last_error
+    row = book.get(world.account.name, fba)
+    # that importer no longer runs to move its shop order: a human is told, once
+    shipped = (
+        f"order {fba}: shipped by Amazon; it was left to the previous importer at the switch, which may "
+        "have created it: if the shop has it, mark it shipped there"
+    )
+    assert (row.status, row.shop_state, row.last_error) == ("SHIPPED", "previous", shipped)
+    assert [r.kind for r in summaries if shipped in r.problems] == ["incremental"]

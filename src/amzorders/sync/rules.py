@@ -163,17 +163,27 @@ def plan_snapshot(
                 f"If the shop does not have it, `amzorders orders retry {order.order_id}` creates it"
             )
             return replace(plan, shop_state=ShopState.PREVIOUS, note=note)
-    if (
-        known is not None
-        and known.shop_state == ShopState.PREVIOUS
-        and plan.shop_state is ShopState.CANCELLED
-    ):
-        attention = (
-            f"order {order.order_id}: cancelled on Amazon; it was left to the previous importer at the "
-            "switch, which may have created it: if the shop has it, cancel it there"
-        )
-        return replace(plan, attention=attention)
+    if known is not None and known.shop_state == ShopState.PREVIOUS:
+        attention = _previous_needs_a_hand(order, known, plan)
+        if attention is not None:
+            return replace(plan, attention=attention)
     return plan
+
+
+def _previous_needs_a_hand(order: Order, known: Known, plan: SnapshotPlan) -> str | None:
+    """What a human must do in the shop for an order left to the previous importer, which no longer
+    runs: cancel it when Amazon cancels it; mark it shipped when Amazon ships it for the merchant (FBA:
+    that importer may have created it before shipping, and only it would have moved it)."""
+    left = "it was left to the previous importer at the switch, which may have created it"
+    if plan.shop_state is ShopState.CANCELLED:
+        return f"order {order.order_id}: cancelled on Amazon; {left}: if the shop has it, cancel it there"
+    if (
+        order.fulfilled_by == FulfilledBy.AMAZON
+        and order.fulfillment_status in _SHIPPED
+        and known.status not in _SHIPPED
+    ):
+        return f"order {order.order_id}: shipped by Amazon; {left}: if the shop has it, mark it shipped there"
+    return None
 
 
 def plan_status(
