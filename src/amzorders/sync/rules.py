@@ -145,8 +145,8 @@ def plan_snapshot(
     a second time; `retry` creates it. `previous_took` lists those statuses; by default, the ones
     amzorders imports at (`is_importable`). Any other order (PENDING, or FBA not shipped, at the switch by
     default) was not imported by it, and is created when it becomes importable, as is every order created
-    after the switch. One left to the previous importer that Amazon cancels is cancelled in the ledger
-    with `attention`: amzorders cannot cancel that importer's shop order, a human must."""
+    after the switch. One left to the previous importer that Amazon cancels, or ships for the merchant,
+    gets an `attention`: amzorders cannot move that importer's shop order, a human must."""
     plan = plan_status(
         order.fulfillment_status, order.fulfilled_by, known, fba_import_at_unshipped=fba_import_at_unshipped
     )
