@@ -10,10 +10,12 @@ from amzorders.shops.port import OrderRejected, ShopError, ShopOrderStatus, Shop
 from amzorders.shops.prestashop import MappingError, MarketplaceMapping, PrestaShopShop, TotalMismatch
 
 
-def _mapping(id_shop: int, id_shop_group: int = 1, **overrides):
+def _mapping(id_shop: int, id_shop_group: int = 1, currency: str | None = "EUR", **overrides):
     markets = {
         FR: MarketplaceMapping(language="fr", currency="EUR"),
-        ES: MarketplaceMapping(id_shop=id_shop, id_shop_group=id_shop_group, language="fr", currency="EUR"),
+        ES: MarketplaceMapping(
+            id_shop=id_shop, id_shop_group=id_shop_group, language="fr", currency=currency
+        ),
     }
     return test_mapping(marketplaces=markets, **overrides)
 
@@ -127,15 +129,12 @@ def test_a_currency_the_mapped_shop_does_not_take_is_refused_not_recorded_at_rat
     second = fake_shop.add_shop("Second")
     fake_shop.not_in_shop.add(("currencies", 2, second))  # GBP, live 8.2.1: order at conversion rate 1
 
-    def mapped(currency: str | None):
-        return test_mapping(
-            marketplaces={ES: MarketplaceMapping(id_shop=second, language="fr", currency=currency)}
-        )
-
     with pytest.raises(MappingError, match=f"currency 2 is not available in shop {second}") as raised:
-        _connect(fake_server, fake_shop, mapped("GBP"))
+        _connect(fake_server, fake_shop, _mapping(second, currency="GBP"))
     assert raised.value.key == f"marketplaces.{ES}.currency"
-    with _connect(fake_server, fake_shop, mapped(None)) as shop:  # the order's own currency
+    with _connect(
+        fake_server, fake_shop, _mapping(second, currency=None)
+    ) as shop:  # the order's own currency
         gbp = draft(line("MUG-01", 1, "9.99", "2.00", "GBP"), marketplace=ES)
         with pytest.raises(OrderRejected, match=f"currency GBP is not available in shop {second}"):
             shop.create_order(gbp)  # old code: created in shop 2 at conversion rate 1

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 from . import multistore
 from .errors import PhpFatal, invalid
-from .multistore import context_id
 from .payload import Payload
 from .pricing import CART_REFUSED, Line, Pricer, money6
 
@@ -142,7 +141,7 @@ def _add_detail(shop: FakePrestaShop, order: dict, line: Line) -> dict:
             "id_order": str(order["id"]),
             "product_id": str(line.product["id"]),
             "product_attribute_id": str(line.id_attribute),
-            "id_shop": context_id(shop),  # the context's shop, not the order's (live 8.2.1)
+            "id_shop": multistore.context_id(shop),  # the context's shop, not the order's (live 8.2.1)
             "id_warehouse": "0",
             "id_customization": "0",
             "product_name": name,

@@ -74,9 +74,8 @@ class FakePrestaShop(ShopViews):
         self.internal_errors: list[str] = []  # defects of the fake (answered 500 text/plain)
         self._faults: list[_Fault] = []
         self.context_shop = "1"  # the shop of the current call: its id_shop parameter (see multistore)
-        self.not_in_shop: set[tuple[str, int, int]] = (
-            set()
-        )  # (products|carriers|currencies, id, id_shop) not associated
+        # (products|carriers|currencies, id, id_shop) not associated with that shop
+        self.not_in_shop: set[tuple[str, int, int]] = set()
         self.shop_group_names: dict[int, str] = {1: "Default"}  # customers and orders never shared
         self.stock_sharing_groups: set[int] = set()  # shop groups whose shops share one stock
         self._invoice_number = 0
