@@ -26,7 +26,7 @@ from amzorders.ledger.db import (
 )
 from amzorders.ledger.schema import metadata
 
-HEAD = "0002"
+HEAD = "0003"
 
 
 def test_migrations_create_exactly_the_declared_schema(db_url):

@@ -221,15 +221,9 @@ class Bookkeeping:
 
     def latest_reports(self, account: str, *, since: date) -> list[StoredReport]:
         """The latest report of each day from `since` on, newest day first."""
-        c = reconciliation_reports.c
-        query = (
-            select(reconciliation_reports)
-            .where(c.account == account, c.day >= since)
-            .order_by(c.day.desc(), c.id.desc())
-        )
         latest: dict[date, StoredReport] = {}
         with self.engine.connect() as conn:
-            for r in conn.execute(query):
+            for r in conn.execute(_LATEST_REPORTS, {"b_account": account, "b_since": since}):
                 if r.day not in latest:
                     latest[r.day] = _stored_report(r)
         return list(latest.values())
@@ -344,6 +338,13 @@ def _memory_statements(columns: tuple[str, ...]) -> _MemoryStatements:
 
 
 _RUN_INSERT = insert(runs).returning(runs.c.id)
+_r = reconciliation_reports.c
+# Read every few minutes by the import (does a reconciliation wait for spare quota?).
+_LATEST_REPORTS = (
+    select(reconciliation_reports)
+    .where(_r.account == bindparam("b_account"), _r.day >= bindparam("b_since"))
+    .order_by(_r.day.desc(), _r.id.desc())
+)
 _LOCK_REFRESH = (
     update(account_locks)
     .where(_l.account == bindparam("b_account"), _l.holder == bindparam("b_holder"))

@@ -233,7 +233,9 @@ orders = Table(
     Column("park_reason", String(16), nullable=True),  # data | rejected | unknown_sku
     UniqueConstraint("account", "amazon_order_id"),
     Index("ix_orders_work", "account", "shop_state", "next_attempt_at"),
-    Index("ix_orders_status", "account", "status", "created_time"),
+    # status_since and next_check_at ride along for the pending watch's query (`pending_to_watch`): it
+    # filters every PENDING order on them, from the index alone instead of reading each ~2 KB row.
+    Index("ix_orders_status", "account", "status", "created_time", "status_since", "next_check_at"),
     Index("ix_orders_created", "account", "created_time"),
 )
 
