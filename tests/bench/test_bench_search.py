@@ -93,7 +93,8 @@ def test_the_theory_can_be_recomputed_around_the_probes_of_the_last_search(tmp_p
 
 def test_reused_probes_are_shown_with_the_machine_they_ran_on_not_this_one():
     """`--reuse-search` keeps the probes' wall times: the section must name the machine that gave them."""
-    from bench.ceiling import SearchResult, TheoryRow, render
+    from bench.ceiling import SearchResult, render
+    from bench.ceiling_theory import TheoryRow
     from bench.machine import machine
 
     search = SearchResult(17_000, 18_000, [Probe(17_000, True, "no loss, 50 s wall")], "probe budget")
@@ -110,8 +111,13 @@ def test_the_model_of_the_product_under_pressure_reads_windows_as_wide_as_the_en
     the theoretical row must model that reading, not 5-minute windows the product never reads then."""
     from datetime import timedelta
 
-    from bench.ceiling import DAY, PRODUCT_AT_SATURATION, reading_under_pressure, theoretical_rows, timelines
-    from bench.ceiling_model import mix_ceiling, update_mix
+    from bench.ceiling_model import DAY, mix_ceiling, update_mix
+    from bench.ceiling_theory import (
+        PRODUCT_AT_SATURATION,
+        reading_under_pressure,
+        theoretical_rows,
+        timelines,
+    )
 
     from amzorders.sim.generate import generate
     from amzorders.sync.settings import SyncSettings
