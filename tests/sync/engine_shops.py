@@ -53,3 +53,28 @@ class GatedShop(FlakyShop):
         self.creating.set()
         assert self.release.wait(30), "never released"
         return super().create_order(draft)
+
+
+class LostAnswerShop(FlakyShop):
+    """A shop that creates the order and then loses its answer `lose` times (PrestaShop created the order,
+    the client's read timed out); `lookups_down`: that many next lookups by Amazon id fail (shop down)."""
+
+    def __init__(self, store: BuiltinStore, lose: int = 1) -> None:
+        super().__init__(store)
+        self.lose = lose
+        self.lookups_down = 0
+        self.lookups = 0
+
+    def find_by_amazon_id(self, amazon_order_id):
+        self.lookups += 1
+        if self.lookups_down:
+            self.lookups_down -= 1
+            raise ShopUnavailable("shop answered 503")
+        return super().find_by_amazon_id(amazon_order_id)
+
+    def create_order(self, draft):
+        order = super().create_order(draft)
+        if self.lose:
+            self.lose -= 1
+            raise ShopUnavailable("read timeout: the shop did not answer")
+        return order

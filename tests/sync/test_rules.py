@@ -26,6 +26,7 @@ from amzorders.sync.rules import (
     is_importable,
     next_shop_state,
     plan_snapshot,
+    plan_status,
     previous_imports,
 )
 from ledger.order_json import amazon_order
@@ -293,3 +294,39 @@ def test_the_previous_importers_statuses_are_read_as_its_settings_list_them():
     for bad in ("CANCELLED", "FBA:SHIPPED", "SENT"):
         with pytest.raises(ValueError, match=f"'{bad}' is not a status, optionally with its channel"):
             previous_imports(["SHIPPED", bad])
+
+
+_NOT_IN_THE_SHOP = [
+    Known(status, state, None, reason)
+    for status in ("PENDING", "UNSHIPPED", "SHIPPED")
+    for state, reason in [
+        ("waiting", None),
+        ("to_create", None),
+        ("to_update", None),
+        ("failed", None),
+        ("parked", ParkReason.DATA),
+        ("parked", ParkReason.UNKNOWN_SKU),
+        ("parked", ParkReason.REJECTED),
+        ("previous", None),
+        ("cancelled", None),
+    ]
+]
+
+
+@given(known=st.sampled_from(_NOT_IN_THE_SHOP), fulfilled_by=st.sampled_from(["MERCHANT", "AMAZON"]))
+def test_a_cancellation_of_an_order_whose_creation_may_have_reached_the_shop_is_looked_up_there(
+    known, fulfilled_by
+):
+    """Cancelled on Amazon while the ledger knows no shop order: "never create it" only when no creation
+    can have reached the shop. A creation under way (to_create), failed (a lost answer), refused after
+    the shop made it (parked: rejected), or a lookup already planned must be cancelled in the shop if it is
+    there: the push looks it up (to_update, target cancelled)."""
+    plan = plan_status("CANCELLED", fulfilled_by, known)
+    may_be_there = known.shop_state in ("to_create", "failed", "to_update") or (
+        known.shop_state == "parked" and known.park_reason == ParkReason.REJECTED
+    )
+    if may_be_there:
+        assert (plan.shop_state, plan.target_status) == (ShopState.TO_UPDATE, S.CANCELLED)
+    else:
+        assert (plan.shop_state, plan.target_status) == (ShopState.CANCELLED, None)
+    assert not plan.importable

@@ -133,6 +133,13 @@ def _push_batch(ctx: PassContext, due: list[LedgerOrder]) -> _Batch:
         if order.shop_reference is not None:
             updates.append(order)
             continue
+        if order.target_status == ShopOrderStatus.CANCELLED:  # cancelled, creation unconfirmed: look
+            found = _look_up(ctx, order, batch)
+            if found is not None:
+                updates.append(found)
+            if batch.shop_down:
+                return batch
+            continue
         if order.target_status is None:  # nothing to create (should not be due); settle it
             batch.outcomes.append(ShopOutcome(order.id, ShopState.WAITING, "settled"))
             continue
@@ -181,6 +188,34 @@ def _push_batch(ctx: PassContext, due: list[LedgerOrder]) -> _Batch:
             batch.outcomes.append(_failure(ctx, order, error))
             batch.shop_down = batch.shop_down or isinstance(error, ShopUnavailable)
     return batch
+
+
+def _look_up(ctx: PassContext, order: LedgerOrder, batch: _Batch) -> LedgerOrder | None:
+    """An order Amazon cancelled while its creation was unconfirmed (`rules.creation_may_have_happened`):
+    the shop's order, to be cancelled like any other, or None with the outcome in `batch` (not in the
+    shop: settled; the lookup failed: retried with backoff)."""
+    try:
+        found = ctx.shop.find_by_amazon_id(order.amazon_order_id)
+    except Exception as exc:
+        batch.outcomes.append(_failure(ctx, order, exc))
+        batch.shop_down = isinstance(exc, ShopUnavailable)
+        return None
+    if found is None:
+        batch.outcomes.append(
+            ShopOutcome(
+                order.id,
+                ShopState.CANCELLED,
+                "settled",
+                detail="cancelled on Amazon before its creation was confirmed: the shop does not have it",
+            )
+        )
+        return None
+    return replace(
+        order,
+        shop_reference=found.reference,
+        shop_status=found.status,
+        shop_created_at=order.shop_created_at or ctx.clock.now(),
+    )
 
 
 def _create_all(ctx: PassContext, creations: list[tuple[LedgerOrder, OrderDraft]]):

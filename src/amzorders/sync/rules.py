@@ -186,6 +186,22 @@ def _previous_needs_a_hand(order: Order, known: Known, plan: SnapshotPlan) -> st
     return None
 
 
+# Shop states of an order not known in the shop whose creation may have reached it all the same: a
+# push that crashed between the shop call and the ledger write (to_create), a call whose answer was lost
+# (failed: a timeout after PrestaShop created it), a shop that refused it after creating it (parked:
+# PrestaShop's "Payment error" on a total mismatch), or a lookup already planned (to_update).
+_MAYBE_IN_THE_SHOP = frozenset({ShopState.TO_CREATE, ShopState.FAILED, ShopState.TO_UPDATE})
+
+
+def creation_may_have_happened(known: Known) -> bool:
+    """Could the shop hold this order although the ledger knows no shop order for it?"""
+    if known.shop_status is not None:
+        return False
+    if known.shop_state == ShopState.PARKED:
+        return known.park_reason == ParkReason.REJECTED  # data and unknown SKUs never reach the shop
+    return known.shop_state in _MAYBE_IN_THE_SHOP
+
+
 def plan_status(
     status: str, fulfilled_by: str | None, known: Known | None, *, fba_import_at_unshipped: bool = False
 ) -> SnapshotPlan:
@@ -197,6 +213,9 @@ def plan_status(
         shop_status=known.shop_status if known else None,
         fba_import_at_unshipped=fba_import_at_unshipped,
     )
+    if decision.action is Action.NEVER and known is not None and creation_may_have_happened(known):
+        # Cancelled while its creation is unconfirmed: the push looks it up and cancels it if it is there.
+        return SnapshotPlan(ShopState.TO_UPDATE, ShopOrderStatus.CANCELLED, False)
     state = next_shop_state(
         decision,
         current=known.shop_state if known else None,

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from ps_helpers import ES, draft, line, test_mapping
 
-from amzorders.shops.port import OrderRejected, PostalAddress, ShopOrderStatus, UnknownSku
+from amzorders.shops.port import OrderRejected, PostalAddress, ShopError, ShopOrderStatus, UnknownSku
 from amzorders.shops.prestashop import PrestaShopShop, TotalMismatch
 
 
@@ -121,6 +121,18 @@ def test_status_changes_send_no_email_and_are_idempotent(adapter, fake_shop):
     assert states == ["11", "4", "6"]
     assert len(fake_shop.mails) == mails_before
     assert adapter.find_by_amazon_id(created.amazon_order_id).status == ShopOrderStatus.CANCELLED
+
+
+def test_a_cancelled_order_is_never_moved_out_of_cancelled(adapter, fake_shop):
+    """A cancelled order is final, as in the built-in store: a push acting on a stale row (another pusher
+    cancelled it meanwhile) must not un-cancel it in the shop."""
+    created = adapter.create_order(draft())
+    adapter.set_status(created.reference, ShopOrderStatus.CANCELLED)
+    with pytest.raises(ShopError, match=r"is cancelled \(.*\) and cannot become shipped") as refused:
+        adapter.set_status(created.reference, ShopOrderStatus.SHIPPED)
+    assert refused.value.retryable is False
+    assert fake_shop.order(int(created.reference))["current_state"] == "6"
+    adapter.set_status(created.reference, ShopOrderStatus.CANCELLED)  # already there: nothing to do
 
 
 def test_dedicated_states_by_program(fake_server, fake_shop):

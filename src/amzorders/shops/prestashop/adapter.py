@@ -194,6 +194,12 @@ class PrestaShopShop:
         target = self._state_for(status, order)
         if target is None or target == current or self._status_of(current) == status:
             return  # already there (an FBA order in its own "shipped by Amazon" state stays in it)
+        if self._status_of(current) == ShopOrderStatus.CANCELLED:  # final, as in every shop we fill
+            raise ShopError(
+                f"PrestaShop order {reference} is cancelled ({self.catalog.state_label(current)}) and cannot "
+                f"become {status.value}",
+                retryable=False,
+            )
         if current == self.catalog.config_of(order).error_state and status != ShopOrderStatus.CANCELLED:
             # Moving a "Payment error" order to a paid state adds a second payment (PrestaShop #20025).
             raise OrderRejected(
