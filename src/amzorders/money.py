@@ -53,7 +53,9 @@ class Money:
             raise MoneyError(f"float {amount!r} refused: pass a decimal string")
         try:
             return cls(Decimal(amount), currency)
-        except InvalidOperation as exc:
+        except (InvalidOperation, ValueError, TypeError) as exc:  # ValueError: Decimal([1]), a list
+            if isinstance(exc, MoneyError):
+                raise
             raise MoneyError(f"amount {amount!r} is not a decimal number") from exc
 
     @classmethod

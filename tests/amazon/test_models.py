@@ -9,6 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from amzorders.amazon.models import OrderParseError, OrderSummary, parse_order, parse_order_summary
 from amzorders.money import Money
@@ -218,6 +220,27 @@ BAD = {
         "breakdowns[0].subtotal",
     ),
     "recipient not object": _bad(lambda d: d.update(recipient="Lyon"), "recipient"),
+    "programs not a list": _bad(lambda d: d.update(programs=5), "programs"),
+    "amount a list": _bad(
+        lambda d: d["proceeds"].update(grandTotal={"amount": [1], "currencyCode": EUR}),
+        "proceeds.grandTotal",
+    ),
+    "implausible amount": _bad(
+        lambda d: d["orderItems"][0]["product"]["price"].update(
+            unitPrice={"amount": "1e30", "currencyCode": EUR}
+        ),
+        "product.price.unitPrice",
+    ),
+    "breakdowns in two currencies": _bad(
+        lambda d: d["orderItems"][0]["proceeds"].update(
+            breakdowns=[
+                {"type": "ITEM", "subtotal": {"amount": "1.00", "currencyCode": EUR}},
+                {"type": "ITEM", "subtotal": {"amount": "1.00", "currencyCode": "GBP"}},
+            ]
+        ),
+        "breakdowns[1].subtotal",
+    ),
+    "status not a string": _bad(lambda d: d["fulfillment"].update(fulfillmentStatus=7), "fulfillmentStatus"),
     "fulfillment not object": _bad(lambda d: d.update(fulfillment="SHIPPED"), "fulfillment"),
 }
 
@@ -241,3 +264,44 @@ def test_the_summary_refuses_what_it_reads_as_the_full_parse_does(name):
     with pytest.raises(OrderParseError) as caught:
         parse_order_summary(data)
     assert caught.value.order_id == order_id and field in caught.value.field
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def _paths(value, prefix=()):
+    yield prefix
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _paths(inner, (*prefix, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _paths(inner, (*prefix, index))
+
+
+_ORDER_PATHS = [path for path in _paths(ORDER) if path]
+
+
+@given(st.lists(st.tuples(st.sampled_from(_ORDER_PATHS), _JSON_VALUES), min_size=1, max_size=3))
+def test_whatever_amazon_sends_an_order_parses_or_raises_order_parse_error(changes):
+    """Amazon's data is untrusted: any value anywhere in an order gives an `Order` or an
+    `OrderParseError` (parked, the page goes on), never another exception, which stopped every run of the
+    account on the same order (`"programs": 5`, an amount `[1]`, two currencies in one item)."""
+    data = copy.deepcopy(ORDER)
+    for path, value in changes:
+        target = data
+        try:
+            for step in path[:-1]:
+                target = target[step]
+            target[path[-1]] = value
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier change replaced a parent of this path
+    for parse in (parse_order, parse_order_summary):
+        try:
+            parse(data)
+        except OrderParseError as exc:
+            assert exc.order_id in (None, ORDER["orderId"]) and "\n" not in str(exc)

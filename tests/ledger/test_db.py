@@ -76,6 +76,28 @@ def test_sqlite_is_tuned_for_concurrent_use(sqlite_url):
     engine.dispose()
 
 
+def test_a_new_sqlite_ledger_is_readable_by_its_owner_only(tmp_path):
+    """The ledger holds buyers' names and addresses: a new file (and SQLite's -wal and -shm files beside
+    it) is 0600 whatever the umask, like the backups; an existing file keeps the mode its owner gave it."""
+    import os
+    import stat
+
+    path = tmp_path / "ledger.sqlite3"
+    old_umask = os.umask(0o022)
+    try:
+        engine = open_ledger(f"sqlite:///{path}")
+        Bookkeeping(engine).ensure_account("main", "A1SELLER", ["M"], at=datetime(2026, 11, 2, tzinfo=UTC))
+        files = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+        assert {f.name: stat.S_IMODE(f.stat().st_mode) for f in files} == {f.name: 0o600 for f in files}
+        engine.dispose()
+        shared = tmp_path / "shared.sqlite3"
+        shared.touch(mode=0o640)
+        open_ledger(f"sqlite:///{shared}").dispose()
+        assert stat.S_IMODE(shared.stat().st_mode) == 0o640
+    finally:
+        os.umask(old_umask)
+
+
 def test_sqlite_transactions_take_the_write_lock_when_they_start(sqlite_url, tmp_path):
     """`BEGIN IMMEDIATE` (the dialect's `do_begin`): two read-then-write transactions never deadlock."""
     import sqlite3

@@ -223,6 +223,21 @@ def test_pii_is_purged_after_the_retention(book, clock):
     assert book.purge_pii(clock.now() - timedelta(days=90)) == 0  # idempotent
 
 
+def test_pii_of_an_order_amazon_sent_unreadable_is_purged_too(book, clock):
+    """A parked unreadable order has no creation time in the ledger, but its snapshot still names the
+    buyer: it is purged by when it was first seen."""
+    bad = amazon_order("BAD")
+    bad["orderItems"] = "not a list"
+    record(book, clock, bad)
+    assert book.get("main", "BAD").created_time is None and "Jeanne" in json.dumps(
+        book.get("main", "BAD").raw()
+    )
+    assert book.purge_pii(clock.now() - timedelta(days=1)) == 0  # first seen after that cutoff
+    assert book.purge_pii(clock.now() + timedelta(seconds=1)) == 1
+    row = book.get("main", "BAD")
+    assert row.pii_purged and "buyer" not in row.raw() and "recipient" not in row.raw()
+
+
 def test_manual_park_and_retry(book, clock):
     record(book, clock, amazon_order("A"))
     assert book.park("main", "A", "customer asked to hold", at=clock.now())

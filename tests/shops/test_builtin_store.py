@@ -10,7 +10,14 @@ import pytest
 from amzorders.ledger.db import open_ledger
 from amzorders.money import Money
 from amzorders.shops.builtin import BuiltinStore, OrderNotFound
-from amzorders.shops.port import OrderDraft, OrderLine, PostalAddress, ShopError, ShopOrderStatus
+from amzorders.shops.port import (
+    OrderDraft,
+    OrderLine,
+    PostalAddress,
+    ShopError,
+    ShopOrderStatus,
+    ShopUnavailable,
+)
 
 
 def draft(order_id: str = "402-0000001-0000001", *, email: str | None = "a@marketplace.amazon.fr", **kw):
@@ -158,3 +165,29 @@ def test_references_are_ten_letters_of_the_alphabet(store):
     references = {store.create_order(draft(f"R{n}")).reference for n in range(50)}
     assert len(references) == 50
     assert all(len(r) == 10 and set(r) <= set(_REFERENCE_ALPHABET) for r in references)
+
+
+def test_a_database_failure_is_the_store_being_unavailable_and_names_no_buyer(store):
+    """A transient database error while creating (locked, connection lost) is `ShopUnavailable` (the push
+    retries with backoff), and neither it nor the driver's error carries the statement's values: that
+    text goes into the order's last error, its history, the log and alerts, and the values are the
+    buyer's e-mail, name and address."""
+    from sqlalchemy import event
+
+    dbapi = store.engine.dialect.loaded_dbapi
+
+    def locked(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("INSERT INTO STORE_CUSTOMERS"):
+            raise dbapi.OperationalError("database is locked")
+
+    event.listen(store.engine, "before_cursor_execute", locked)
+    try:
+        with pytest.raises(ShopUnavailable, match="built-in store's database: OperationalError") as failed:
+            store.create_order(draft(email="jeanne.m@marketplace.amazon.fr"))
+    finally:
+        event.remove(store.engine, "before_cursor_execute", locked)
+    told = f"{failed.value} {failed.value.__cause__}"
+    assert "INSERT INTO store_customers" in told  # the statement is named...
+    assert "jeanne.m@" not in told and "Jeanne Martin" not in told  # ...its values are not
+    assert store.count_orders() == 0
+    assert store.create_order(draft()).status is ShopOrderStatus.TO_SHIP  # the next try goes through

@@ -191,6 +191,10 @@ def test_a_draft_that_cannot_be_built_names_the_order_and_field():
     del raw["orderItems"][0]["product"]["sellerSku"]
     with pytest.raises(DraftError, match=r"orderItems\[0\]\.product\.sellerSku"):
         build_draft(parse_order(raw), "main")
+    negative = amazon_order()
+    negative["proceeds"]["grandTotal"]["amount"] = "-10.00"
+    with pytest.raises(DraftError, match=r"'proceeds\.grandTotal' is negative \(-10\.00 EUR\)"):
+        build_draft(parse_order(negative), "main")
 
 
 def test_pending_watch_spaces_out_its_reads():

@@ -10,12 +10,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from amzorders.clock import parse_instant
 from amzorders.money import Money, MoneyError
 
 from .constants import FulfilledBy, FulfillmentStatus, ProceedsType, Program
+
+# No order's amount reaches this (10^15, in any currency): beyond it an amount is a corrupt value, and
+# rounding it to the cent would overflow Decimal's 28-digit precision wherever it is compared.
+IMPLAUSIBLE_AMOUNT = Decimal(10) ** 15
 
 
 class OrderParseError(ValueError):
@@ -129,6 +134,10 @@ def parse_order_summary(data: Mapping[str, Any]) -> OrderSummary:
     """The status, fulfilment channel and total of one `Order` object, read as `parse_order` reads them
     but without the items and addresses (a reconciliation reads every order of a day; the normal path
     that records them parses and parks what is unreadable). Raises `OrderParseError` likewise."""
+    return _untrusted(_parse_summary, data)
+
+
+def _parse_summary(data: Mapping[str, Any]) -> OrderSummary:
     order_id, reader, fulfillment, proceeds = _head(data)
     return OrderSummary(
         order_id=order_id,
@@ -146,11 +155,34 @@ def _head(data: Mapping[str, Any]) -> tuple[str, _Reader, Mapping[str, Any], Map
     if not isinstance(order_id, str) or not order_id:
         raise OrderParseError(None, "orderId", "is missing or empty")
     reader = _Reader(order_id)
-    return order_id, reader, reader.mapping(data, "fulfillment") or {}, reader.mapping(data, "proceeds") or {}
+    fulfillment = reader.mapping(data, "fulfillment") or {}
+    for key in ("fulfillmentStatus", "fulfilledBy", "fulfillmentServiceLevel"):
+        if not isinstance(fulfillment.get(key), str | None):
+            raise reader.fail(f"fulfillment.{key}", f"is not a string: {fulfillment[key]!r}")
+    return order_id, reader, fulfillment, reader.mapping(data, "proceeds") or {}
 
 
 def parse_order(data: Mapping[str, Any]) -> Order:
     """Parse one v2026-01-01 `Order` object; raise `OrderParseError` naming the order and field."""
+    return _untrusted(_parse_order, data)
+
+
+def _untrusted(parse, data: Any):
+    """`parse(data)`, for Amazon's data as untrusted input: whatever shape it takes, the error is an
+    `OrderParseError` (the order is parked with it and the page goes on), never another exception that
+    would stop the run, and every later run of the account on the same order."""
+    try:
+        return parse(data)
+    except OrderParseError:
+        raise
+    except (ValueError, TypeError, ArithmeticError, AttributeError, KeyError) as exc:
+        order_id = data.get("orderId") if isinstance(data, Mapping) else None
+        raise OrderParseError(
+            order_id if isinstance(order_id, str) else None, "order", f"cannot be read: {exc!r}"
+        ) from exc
+
+
+def _parse_order(data: Mapping[str, Any]) -> Order:
     order_id, reader, fulfillment, proceeds = _head(data)
     channel = reader.mapping(data, "salesChannel", required=True)
     raw_items = data.get("orderItems")
@@ -165,7 +197,7 @@ def parse_order(data: Mapping[str, Any]) -> Order:
         fulfillment_status=fulfillment.get("fulfillmentStatus") or FulfillmentStatus.PENDING,
         fulfilled_by=fulfillment.get("fulfilledBy"),
         service_level=fulfillment.get("fulfillmentServiceLevel"),
-        programs=tuple(str(p) for p in data.get("programs") or ()),
+        programs=reader.strings(data, "programs"),
         items=tuple(reader.item(raw, index) for index, raw in enumerate(raw_items)),
         grand_total=reader.money(proceeds.get("grandTotal"), "proceeds.grandTotal"),
         buyer=_buyer(reader.mapping(data, "buyer") or None),
@@ -212,13 +244,22 @@ class _Reader:
         except ValueError as exc:
             raise self.fail(key, f"is not an ISO 8601 instant with a time zone: {value!r}") from exc
 
+    def strings(self, data: Mapping[str, Any], key: str) -> tuple[str, ...]:
+        value = data.get(key) or ()
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise self.fail(key, f"is not a list of strings: {value!r}")
+        return tuple(value)
+
     def money(self, value: Any, field: str) -> Money | None:
         if value is None:
             return None
         try:
-            return Money.from_amazon(value)
+            money = Money.from_amazon(value)
         except (MoneyError, TypeError) as exc:
             raise self.fail(field, f"is not valid money: {exc}") from exc
+        if abs(money.amount) >= IMPLAUSIBLE_AMOUNT:
+            raise self.fail(field, f"is not a plausible amount: {money.amount} {money.currency}")
+        return money
 
     def item(self, raw: Any, index: int) -> OrderItem:
         field = f"orderItems[{index}]"
@@ -261,7 +302,7 @@ class _Reader:
             subtotal = self.money(entry.get("subtotal"), f"{field}[{position}].subtotal")
             if subtotal is None:
                 raise self.fail(f"{field}[{position}].subtotal", "is missing")
-            found[kind] = found[kind] + subtotal if kind in found else subtotal
+            found[kind] = self._add(found.get(kind), subtotal, f"{field}[{position}].subtotal")
             if kind == ProceedsType.TAX:
                 details = entry.get("detailedBreakdowns") or ()
                 for detail in details:
@@ -270,10 +311,20 @@ class _Reader:
                     value = self.money(detail.get("value"), f"{field}[{position}].detailedBreakdowns")
                     key = f"TAX:{detail.get('subtype')}"
                     if value is not None:
-                        found[key] = found[key] + value if key in found else value
+                        found[key] = self._add(
+                            found.get(key), value, f"{field}[{position}].detailedBreakdowns"
+                        )
                 if not details:
                     found["TAX:ITEM"] = subtotal
         return found
+
+    def _add(self, total: Money | None, value: Money, field: str) -> Money:
+        if total is None:
+            return value
+        try:
+            return total + value
+        except MoneyError as exc:  # a breakdown in another currency than the one before it
+            raise self.fail(field, f"cannot be added up: {exc}") from exc
 
 
 def _buyer(raw: Any) -> Buyer | None:

@@ -8,6 +8,7 @@ at once with "database is locked" instead of waiting its turn.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -24,6 +25,9 @@ from sqlalchemy.pool import StaticPool
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+# A database error's text names its statement but never its values: they hold buyers' names, e-mails and
+# addresses, and the text travels into the order's last error, its history, the run's log and alerts.
+HIDE_PARAMETERS = True
 # Checkpoint the WAL into the database every ~40 MB of changes instead of SQLite's 4 MB: a page of orders
 # writes hundreds of pages, so the default checkpointed (and fsynced) every few transactions; a page
 # rewritten often (locks, runs, cursors, index pages) is now copied once per checkpoint. Readers are
@@ -100,7 +104,13 @@ def create_ledger_engine(url: str, *, concurrent_runs: int | None = None) -> Eng
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")  # the driver we ship
         pool_size, max_overflow = pg_pool_limits(concurrent_runs)
-        return create_engine(parsed, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
+        return create_engine(
+            parsed,
+            pool_pre_ping=True,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            hide_parameters=HIDE_PARAMETERS,
+        )
     raise ValueError(
         f"unsupported ledger database {parsed.drivername!r}: use sqlite:///PATH or postgresql://..."
     )
@@ -124,10 +134,19 @@ registry.register(_SQLITE_DRIVER, __name__, ImmediateSQLiteDialect.__name__)
 
 def _sqlite_engine(url: str, *, in_memory: bool) -> Engine:
     parsed = make_url(url).set(drivername=f"sqlite+{_SQLITE_DRIVER.split('.')[1]}")
+    if not in_memory:
+        _create_private(parsed.database)
     if in_memory:
-        engine = create_engine(parsed, poolclass=StaticPool, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            parsed,
+            poolclass=StaticPool,
+            connect_args={"check_same_thread": False},
+            hide_parameters=HIDE_PARAMETERS,
+        )
     else:
-        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 60})
+        engine = create_engine(
+            parsed, connect_args={"check_same_thread": False, "timeout": 60}, hide_parameters=HIDE_PARAMETERS
+        )
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record) -> None:
@@ -143,6 +162,20 @@ def _sqlite_engine(url: str, *, in_memory: bool) -> Engine:
         cursor.close()
 
     return engine
+
+
+def _create_private(database: str) -> None:
+    """Create a new SQLite file readable by its owner only (0600, whatever the umask): it holds buyers'
+    names and addresses, like the backups made of it. SQLite gives its -wal and -shm files the database
+    file's mode. An existing file keeps the mode its owner gave it."""
+    if database.startswith("file:"):
+        return  # a URI filename: SQLite opens it as its parameters say
+    try:
+        os.close(os.open(database, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        return
+    except OSError:
+        return  # no such folder, no permission: SQLite's own error says it when it opens the file
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, and_, insert, or_, select
 
 from amzorders import jsoncodec
 from amzorders.ledger.batch import update_by_id
@@ -32,7 +32,7 @@ class PiiRetention:
             with self.engine.begin() as conn:
                 rows = conn.execute(
                     select(c.id, c.snapshot)
-                    .where(c.pii_purged.is_(False), c.created_time < created_before)
+                    .where(c.pii_purged.is_(False), _created_before(created_before))
                     .order_by(c.id)
                     .limit(batch_size)
                     .with_for_update()
@@ -57,6 +57,13 @@ class PiiRetention:
                     ],
                 )
                 purged += len(rows)
+
+
+def _created_before(cutoff: datetime):
+    """Created before the cutoff; an order Amazon sent unreadable has no creation time in the ledger (its
+    snapshot may still name the buyer): first seen before it."""
+    c = orders.c
+    return or_(c.created_time < cutoff, and_(c.created_time.is_(None), c.first_seen_at < cutoff))
 
 
 def without_pii(snapshot: str) -> str:

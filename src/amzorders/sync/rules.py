@@ -336,6 +336,8 @@ def _draft(order: Order, account: str, currency: str, status: ShopOrderStatus) -
         raise DraftError(order.order_id, "has no item with a quantity to sell")
     computed = sum((line.total_with_tax for line in lines), zero) + shipping + shipping_tax + discount
     grand_total = order.grand_total + zero if order.grand_total is not None else computed
+    if grand_total.amount < 0:
+        raise DraftError(order.order_id, f"field 'proceeds.grandTotal' is negative ({grand_total})")
     return OrderDraft(
         amazon_order_id=order.order_id,
         account=account,

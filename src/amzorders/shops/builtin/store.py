@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from amzorders.clock import Clock
 from amzorders.ledger.batch import execute_many, insert_returning_ids
@@ -27,7 +27,7 @@ from amzorders.ledger.schema import (
 )
 from amzorders.money import total
 from amzorders.shops.builtin.views import StoredOrder, StoredOrderDetail, load_detail, stored_order
-from amzorders.shops.port import OrderDraft, ShopError, ShopOrder, ShopOrderStatus
+from amzorders.shops.port import OrderDraft, ShopError, ShopOrder, ShopOrderStatus, ShopUnavailable
 
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _REFERENCE_LENGTH = 10
@@ -79,6 +79,8 @@ class BuiltinStore:
             except IntegrityError:
                 if attempt == 2:  # a concurrent creator keeps winning: give up, the engine retries later
                     raise ShopError("concurrent creation conflict in the built-in store") from None
+            except DBAPIError as exc:  # locked, connection lost: retried by the push with backoff
+                raise ShopUnavailable(f"the built-in store's database: {type(exc.orig).__name__}") from exc
         raise AssertionError("unreachable")
 
     def set_status(self, reference: str, status: ShopOrderStatus) -> None:
