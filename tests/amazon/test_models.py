@@ -177,7 +177,11 @@ def test_every_sandbox_order_of_the_official_model_parses(example):
     assert [i.order_item_id for i in order.items] == [i["orderItemId"] for i in example["orderItems"]]
     # the reconciliation's summary reads the same fields the same way
     assert parse_order_summary(example) == OrderSummary(
-        order.order_id, order.fulfillment_status, order.fulfilled_by, order.grand_total
+        order.order_id,
+        order.fulfillment_status,
+        order.fulfilled_by,
+        order.grand_total,
+        order.last_updated_time,
     )
 
 

@@ -12,10 +12,12 @@ from sqlalchemy import func, select, update
 
 from amzorders.amazon.constants import SEARCH_ORDERS
 from amzorders.amazon.governor import Priority, reserve_for
+from amzorders.ledger.orders import OrderBook
 from amzorders.ledger.schema import runs, store_orders
 from amzorders.sync.engine import RECONCILIATION_WAIT_RECHECK
 from amzorders.sync.settings import SyncSettings
-from sync.conftest import SELLER, ScenarioBuilder
+from sync.conftest import SELLER, START, ScenarioBuilder
+from sync.engine_shops import FlakyShop
 
 H, M, S = td(hours=1), td(minutes=1), td(seconds=1)
 DAY = date(2026, 11, 2)
@@ -363,3 +365,55 @@ def test_a_long_lived_import_learns_within_minutes_that_another_process_finished
     assert import_on_a_short_bucket().window is None  # still what it read then
     world.clock.advance_to(read_at + RECONCILIATION_WAIT_RECHECK)
     assert import_on_a_short_bucket().window is not None
+
+
+class _LookupHook(FlakyShop):
+    """The shop the reconciliation looks orders up in; `meanwhile` runs during its first lookup (another
+    job of `serve` going on while PrestaShop answers the reconciliation's lookups, for minutes)."""
+
+    def __init__(self, store, meanwhile) -> None:
+        super().__init__(store)
+        self.meanwhile = meanwhile
+
+    def find_by_amazon_id(self, amazon_order_id):
+        meanwhile, self.meanwhile = self.meanwhile, None
+        if meanwhile is not None:
+            meanwhile()
+        return super().find_by_amazon_id(amazon_order_id)
+
+
+def test_a_repair_never_replaces_a_newer_version_the_import_recorded_during_the_reconciliation(make_world):
+    """The reconciliation lists an order UNSHIPPED and not in the shop (parked for an unknown SKU the
+    merchant has since added). While it looks the order up, the import records Amazon's cancellation.
+    The repair planned from the listed version must not put the cancelled order back to "create": it was
+    then created in the shop, to ship, for good."""
+    b = ScenarioBuilder(days=3)
+    order = b.order(
+        "MERCHANT", [(10 * H, "PENDING"), (10 * H + 5 * M, "UNSHIPPED"), (30 * H + 6 * M, "CANCELLED")]
+    )
+    world = make_world(b.build())
+    flaky = FlakyShop(world.store)
+    flaky.unknown_skus.add("MUG-01")
+    world.engine = world.new_engine(store=flaky)
+    world.run(30 * H)
+    book = OrderBook(world.ledger)
+    assert book.get(world.account.name, order).park_reason == "unknown_sku"
+    flaky.unknown_skus.clear()  # the merchant adds the product
+
+    def the_import_meanwhile():
+        world.clock.advance_to(START + 30 * H + 12 * M)
+        assert world.engine.import_incremental(world.account).ok
+        assert book.get(world.account.name, order).status == "CANCELLED"
+
+    world.clock.advance_to(START + 30 * H + 5 * M)
+    reconciling = world.new_engine(
+        store=_LookupHook(world.store, the_import_meanwhile), governor=world.engine.governor
+    )
+    report = reconciling.reconcile(world.account, DAY)
+    (found,) = report.discrepancies
+    assert found.kind == "missing_in_shop" and found.repaired
+    assert "its newer version is imported instead" in found.detail
+    row = book.get(world.account.name, order)
+    assert (row.status, row.shop_state) == ("CANCELLED", "cancelled")
+    assert world.store.find_by_amazon_id(order) is None
+    assert "repair" not in [e["kind"] for e in book.events(world.account.name, order)]

@@ -128,6 +128,7 @@ class OrderSummary:
     fulfillment_status: str
     fulfilled_by: str | None
     grand_total: Money | None
+    last_updated_time: datetime  # the version compared (a repair never overwrites a newer one)
 
 
 def parse_order_summary(data: Mapping[str, Any]) -> OrderSummary:
@@ -144,6 +145,7 @@ def _parse_summary(data: Mapping[str, Any]) -> OrderSummary:
         fulfillment_status=fulfillment.get("fulfillmentStatus") or FulfillmentStatus.PENDING,
         fulfilled_by=fulfillment.get("fulfilledBy"),
         grand_total=reader.money(proceeds.get("grandTotal"), "proceeds.grandTotal"),
+        last_updated_time=reader.instant(data, "lastUpdatedTime"),
     )
 
 

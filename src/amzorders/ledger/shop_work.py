@@ -92,6 +92,9 @@ class Repair:
     reason: str
     shop_reference: str | None  # what the shop really holds (None: the shop lost it, create it again)
     shop_status: ShopOrderStatus | None
+    # The Amazon version the repair was planned from: a row holding a newer one (recorded by the import
+    # during the reconciliation) is left to its own plan.
+    compared_version: datetime | None = None
 
 
 class ShopWork:
@@ -160,11 +163,14 @@ class ShopWork:
             with self.engine.begin() as conn:
                 execute_many(conn, _EVENT_INSERT, [_outcome_event(o, at) for o in outcomes])
 
-    def apply_repairs(self, repairs: Sequence[Repair], *, at: datetime) -> None:
-        """Put orders back on the shop's to-do list (reconciliation), in one transaction."""
+    def apply_repairs(self, repairs: Sequence[Repair], *, at: datetime) -> set[int]:
+        """Put orders back on the shop's to-do list (reconciliation), in one transaction; the ids of the
+        rows repaired. A row that holds a newer Amazon version than the repair's `compared_version` is
+        left as it is: its plan (a cancellation recorded meanwhile) must not be replaced by an older one."""
         if not repairs:
-            return
+            return set()
         c = orders.c
+        applied: set[int] = set()
         with self.engine.begin() as conn:
             for repair in sorted(repairs, key=lambda r: r.order_id):  # lock order: see `OrderBook`
                 values: dict[str, Any] = {
@@ -178,12 +184,20 @@ class ShopWork:
                 values.update(shop_reference=repair.shop_reference, shop_status=repair.shop_status)
                 if repair.shop_reference is None:
                     values.update(shop_created_at=None)
-                conn.execute(update(orders).where(c.id == repair.order_id).values(values))
+                statement = update(orders).where(c.id == repair.order_id)
+                if repair.compared_version is not None:
+                    lut = c.last_updated_time
+                    statement = statement.where(or_(lut.is_(None), lut <= repair.compared_version))
+                if conn.execute(statement.values(values)).rowcount:
+                    applied.add(repair.order_id)
             events = [
                 {"order_id": r.order_id, "at": at, "kind": "repair", "status": None, "detail": r.reason}
                 for r in repairs
+                if r.order_id in applied
             ]
-            conn.execute(insert(order_events), events)
+            if events:
+                conn.execute(insert(order_events), events)
+        return applied
 
     def park(self, account: str, amazon_order_id: str, reason: str, *, at: datetime) -> bool:
         """A human parks an order (it stays visible, nothing is tried until `retry`)."""

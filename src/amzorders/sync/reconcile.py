@@ -252,13 +252,17 @@ def _compare_listed(ctx: PassContext, listed: _Listed, report: ReconciliationRep
         for discrepancy, repair in _compare(amazon, shop_order, row):
             report.discrepancies.append(discrepancy)
             if repair is not None and row is not None:
-                repairs.append(Repair(row.id, *repair))
+                repairs.append(Repair(row.id, *repair, compared_version=amazon.last_updated_time))
                 found.append((discrepancy, row.id))
-    ctx.orders.apply_repairs(repairs, at=ctx.clock.now())
-    if repairs:
-        push(ctx, only_ids=[r.order_id for r in repairs])
-    for discrepancy, _ in found:
-        discrepancy.repaired = _consistent(ctx, seen[discrepancy.amazon_order_id])
+    applied = ctx.orders.apply_repairs(repairs, at=ctx.clock.now())
+    if applied:
+        push(ctx, only_ids=sorted(applied))
+    for discrepancy, row_id in found:
+        if row_id in applied:
+            discrepancy.repaired = _consistent(ctx, seen[discrepancy.amazon_order_id])
+        else:  # the import recorded a newer version meanwhile: its plan stands, the push carries it out
+            discrepancy.detail += "; Amazon's order changed meanwhile: its newer version is imported instead"
+            discrepancy.repaired = True
 
 
 def _shop_orders(shop, amazon_order_ids: list[str]) -> dict[str, ShopOrder]:
