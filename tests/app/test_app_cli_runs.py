@@ -341,3 +341,18 @@ def test_status_shows_the_orders_left_to_the_previous_importer_only_after_a_swit
     assert shown.exit_code == 0 and column in shown.stdout
     left = json.loads(cli(config_path, "status", "--json", env=env).stdout)["accounts"][0]
     assert left["left_to_previous_importer"] > 0
+
+
+def test_a_switch_over_later_than_now_is_refused_before_anything_runs(config_path):
+    """`sync.switch_over_at` a year ahead (a typo) left every order of the backlog to the previous
+    importer, silently: exit 0, nothing created."""
+    later = (datetime.now(UTC) + timedelta(days=365)).replace(microsecond=0)
+    text = config_path.read_text().replace("[sync]\n", f'[sync]\nswitch_over_at = "{later.isoformat()}"\n', 1)
+    config_path.write_text(text)
+    result = cli(config_path, "import")
+    assert result.exit_code == exit_codes.BAD_INPUT, result.output
+    assert result.stderr.strip() == (
+        f"config error: {config_path}: sync.switch_over_at: {later.isoformat()} is later than now: the "
+        "moment the previous importer was stopped (every order created before it and already importable "
+        "would be left to that importer)"
+    )

@@ -84,6 +84,34 @@ def test_a_mapping_key_the_model_does_not_know_is_named(tmp_path, simulator, fak
     )
 
 
+def test_a_marketplace_an_account_imports_without_a_mapping_is_a_start_up_error(
+    tmp_path, simulator, fake_prestashop
+):
+    """The account imports FR (A13V1IB3VIYZZH) into the shop; a mapping keyed `FR` instead of the
+    marketplace id passed every check, then parked every order (rejected: no mapping), one by one."""
+    path = ps_config(tmp_path, simulator, fake_prestashop)
+    path.write_text(path.read_text().replace("marketplaces.A13V1IB3VIYZZH]", "marketplaces.FR]"))
+    result = runner.invoke(app, ["import", "--config", str(path)])
+    assert result.exit_code == exit_codes.BAD_INPUT, result.output
+    assert result.stderr.strip() == (
+        f"config error: {path}: shops.ps.mapping.marketplaces.A13V1IB3VIYZZH: no mapping for this "
+        "marketplace: add its id_shop, language and currency (account eu imports marketplace "
+        "A13V1IB3VIYZZH into this shop)"
+    )
+
+
+def test_a_mapping_for_an_account_that_does_not_import_into_the_shop_is_a_start_up_error(
+    tmp_path, simulator, fake_prestashop
+):
+    path = ps_config(tmp_path, simulator, fake_prestashop, "[shops.ps.mapping.accounts.europe]\n")
+    result = runner.invoke(app, ["import", "--config", str(path)])
+    assert result.exit_code == exit_codes.BAD_INPUT, result.output
+    assert result.stderr.strip() == (
+        f"config error: {path}: shops.ps.mapping.accounts.europe: no account 'europe' imports into this "
+        "shop (accounts: eu): a typo, or a mapping left over"
+    )
+
+
 def test_import_fills_prestashop(tmp_path, simulator, fake_prestashop):
     path = ps_config(tmp_path, simulator, fake_prestashop)
     result = runner.invoke(app, ["import", "--json", "--config", str(path)])

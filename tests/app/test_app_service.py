@@ -176,7 +176,13 @@ def test_reconcile_trigger(served: Served):
     bad = served.get("/cron/reconcile", token=CRON_TOKEN, day="yesterday")
     assert bad.status_code == 400
     body = served.get("/cron/reconcile", token=CRON_TOKEN).json()
-    assert body["ok"] is True and body["unrepaired"] == {"eu": []}
+    assert body["ok"] is True and body["unrepaired"] == {"eu": []} and body["errors"] == {}
+    assert served.get("/cron/reconcile", token=CRON_TOKEN, account="nobody").status_code == 404
+    # a reconciliation that could not finish (Amazon refuses a day before its records) is not "ok": the
+    # cron job's HTTP check sees it fail (it answered 200, ok, while the log said it had not finished)
+    failed = served.get("/cron/reconcile", token=CRON_TOKEN, day="0001-01-01")
+    assert failed.status_code == 500
+    assert failed.json()["ok"] is False and failed.json()["errors"]["eu"]
 
 
 def test_scheduled_jobs_run_through_the_service(served: Served):

@@ -151,10 +151,30 @@ def _prestashop(config: AppConfig, name: str, shop: PrestaShopConfig, clock: Clo
         ) from None
     source = str(config.path)
     mapping = PrestaShopMapping.model_validate({"shop_name": name, **shop.mapping})
+    imports = [(a.name, mid) for a in config.accounts if a.shop == name for mid in a.marketplaces]
+    unknown = sorted(set(mapping.accounts) - {account for account, _ in imports})
+    if unknown:
+        raise ConfigError(
+            source,
+            f"shops.{name}.mapping.accounts.{unknown[0]}",
+            f"no account {unknown[0]!r} imports into this shop (accounts: "
+            f"{', '.join(sorted({a for a, _ in imports})) or 'none'}): a typo, or a mapping left over",
+        )
     try:
-        return PrestaShopShop.connect(
+        connected = PrestaShopShop.connect(
             shop.url, config.secrets.shop_keys[name].get_secret_value(), mapping, timeout=shop.timeout_s
         )
+        try:
+            for account, marketplace_id in imports:  # every order's channel, checked against the shop now
+                connected.catalog.resolve(account, marketplace_id)
+        except MappingError as exc:
+            connected.close()
+            raise ConfigError(
+                source,
+                f"shops.{name}.mapping.{exc.key}",
+                f"{exc.problem} (account {account} imports marketplace {marketplace_id} into this shop)",
+            ) from None
+        return connected
     except MappingError as exc:
         raise ConfigError(source, f"shops.{name}.mapping.{exc.key}", exc.problem) from None
     except PrestaShopAuthError as exc:
@@ -172,6 +192,14 @@ def build_runtime(
     from amzorders.sync.engine import SyncEngine
 
     clock = clock or WallClock()
+    switch = config.sync.switch_over_at
+    if switch is not None and ensure_utc(switch) > clock.now():
+        raise ConfigError(
+            str(config.path),
+            "sync.switch_over_at",
+            f"{switch.isoformat()} is later than now: the moment the previous importer was stopped (every "
+            "order created before it and already importable would be left to that importer)",
+        )
     # `serve` runs each job of the schedule on a thread of its own: the pool has a connection for each
     concurrent_runs = len(plan(config.schedule, [a.name for a in config.accounts]))
     ledger = open_ledger(config.ledger_url, concurrent_runs=concurrent_runs)

@@ -116,11 +116,18 @@ def create_app(
             when = date.fromisoformat(day) if day else local_yesterday(operator.clock.now(), web.timezone)
         except ValueError:
             return JSONResponse({"detail": "day must be YYYY-MM-DD"}, status_code=400)
-        left = {}
+        if account and account not in operator.runtime.account_names:
+            return JSONResponse({"detail": f"unknown account {account}"}, status_code=404)
+        left, errors = {}, {}
         for name in operator.accounts(account):
-            left[name] = unrepaired_ids(operator.reconcile(when, name))
+            report = operator.reconcile(when, name)
+            left[name] = unrepaired_ids(report)
+            if getattr(report, "error", None):
+                errors[name] = report.error
         total = sum(len(v) for v in left.values())
-        return JSONResponse({"ok": total == 0, "day": when.isoformat(), "unrepaired": left})
+        ok = total == 0 and not errors
+        body = {"ok": ok, "day": when.isoformat(), "unrepaired": left, "errors": errors}
+        return JSONResponse(body, status_code=500 if errors else 200)  # could not finish: the cron retries
 
     @app.get("/health")
     def get_health() -> Response:
