@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from app_loopback import SmtpSink, WebhookReceiver
 from app_support import breakable, write_config
 from sqlalchemy import func, select
+from sqlalchemy import text as text_query
 from typer.testing import CliRunner
 
 from amzorders.app import exit_codes
@@ -356,3 +357,27 @@ def test_a_switch_over_later_than_now_is_refused_before_anything_runs(config_pat
         "moment the previous importer was stopped (every order created before it and already importable "
         "would be left to that importer)"
     )
+
+
+def test_purge_pii_from_the_cli_for_setups_without_the_scheduler(config_path):
+    """Cron- or timer-driven set-ups have no scheduler to run the daily purge: `purge-pii` does it."""
+    text = config_path.read_text().replace("[sync]\n", "[sync]\npii_retention_days = 1\n", 1)
+    config_path.write_text(text)
+    assert cli(config_path, "import").exit_code == 0
+    first = cli(config_path, "purge-pii", "--json")
+    assert first.exit_code == 0, first.output
+    purged = json.loads(first.stdout)
+    assert purged["retention_days"] == 1 and purged["purged"] > 0
+    runtime = build_runtime(load_config(config_path, environ={}))
+    try:
+        with runtime.ledger.connect() as conn:
+            rows = conn.execute(
+                text_query("SELECT snapshot FROM orders WHERE pii_purged AND created_time < :cut"),
+                {"cut": (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")},
+            ).all()
+    finally:
+        runtime.close()
+    assert len(rows) == purged["purged"]
+    assert all('"buyer"' not in r.snapshot and '"recipient"' not in r.snapshot for r in rows)
+    again = cli(config_path, "purge-pii")
+    assert again.exit_code == 0 and again.stdout.startswith("buyer data removed from 0 order(s)")

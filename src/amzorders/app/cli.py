@@ -6,6 +6,7 @@ import typer
 
 from amzorders.app.commands.backup import backup_command
 from amzorders.app.commands.orders import orders_app
+from amzorders.app.commands.retention import purge_pii_command
 from amzorders.app.commands.runs import import_command, reconcile_command, status_command
 from amzorders.app.commands.serve import demo_command, serve_command
 from amzorders.app.commands.setup import init_command
@@ -26,6 +27,7 @@ app.command("reconcile")(reconcile_command)
 app.command("status")(status_command)
 app.add_typer(orders_app, name="orders")
 app.command("backup")(backup_command)
+app.command("purge-pii")(purge_pii_command)
 app.command("serve")(serve_command)
 app.add_typer(simulator_app, name="simulator")
 app.command("simulate")(simulate_command)
