@@ -381,3 +381,21 @@ def test_purge_pii_from_the_cli_for_setups_without_the_scheduler(config_path):
     assert all('"buyer"' not in r.snapshot and '"recipient"' not in r.snapshot for r in rows)
     again = cli(config_path, "purge-pii")
     assert again.exit_code == 0 and again.stdout.startswith("buyer data removed from 0 order(s)")
+
+
+def test_orders_list_refuses_a_filter_that_can_match_nothing(config_path):
+    """A misspelt state, status or account listed nothing, exit 0: read as "no stuck orders"."""
+    assert cli(config_path, "import").exit_code == 0
+    upper = cli(config_path, "orders", "list", "--state", "CREATED", "--json")
+    assert upper.exit_code == 0 and json.loads(upper.stdout)["orders"]  # states read in any case
+    for args, message in (
+        (
+            ["--state", "parkd"],
+            "--state: 'parkd' is not one of waiting, to_create, created, to_update, failed",
+        ),
+        (["--status", "shiped"], "--status: 'SHIPED' is not one of PENDING_AVAILABILITY, PENDING, UNSHIPPED"),
+        (["--account", "nobody"], "--account: one of eu"),
+    ):
+        result = cli(config_path, "orders", "list", *args)
+        assert result.exit_code == exit_codes.BAD_INPUT, (args, result.output)
+        assert message in result.stderr, result.stderr

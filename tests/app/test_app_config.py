@@ -69,6 +69,25 @@ def test_environment_overrides_the_file(tmp_path):
             "'FBA:SHIPPED' is not a status, optionally with its channel",
         ),
         ('[sync]\nprevious_importer_statuses = ["SHIPPED"]\n', "sync", "without switch_over_at"),
+        ("[sync]\nfirst_run_lookback_days = inf\n", "sync.first_run_lookback_days", "finite number"),
+        (
+            "[sync]\nfirst_run_lookback_days = 800000\n",
+            "sync.first_run_lookback_days",
+            "less than or equal to 730",
+        ),
+        (
+            "[sync]\nvisibility_delay_minutes = 1e8\n",
+            "sync.visibility_delay_minutes",
+            "less than or equal to 1440",
+        ),
+        (
+            "[sync]\nrecheck_to_days = 30\n",
+            "sync",
+            "recheck_to_days (30) must be less than recheck_from_days (15)",
+        ),
+        ('[ledger]\nurl = "mysql://localhost/x"\n', "ledger.url", "'mysql' is not supported: sqlite:///PATH"),
+        ('[ledger]\nurl = "not a url"\n', "ledger.url", "'not a url' is not a database URL"),
+        ('[ledger]\nurl = "sqlite://var/x.sqlite3"\n', "ledger.url", "names a host, which SQLite has not"),
     ],
 )
 def test_a_wrong_setting_names_file_key_and_expectation(tmp_path, extra, key, expected):
@@ -181,6 +200,11 @@ def test_real_amazon_needs_private_secret_files(tmp_path):
     assert "has mode 0644; secrets must be private: run `chmod 600" in str(caught.value)
     assert str(caught.value).startswith(f"{path}: accounts[0].refresh_token_file")
     os.chmod(tmp_path / "secrets" / "eu-main", 0o600)
+    (tmp_path / "secrets" / "eu-main").write_bytes(b"Atzr|\xff\xfe\n")  # saved in another encoding
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    assert str(caught.value).endswith("eu-main is not UTF-8 text") and "xff" not in str(caught.value)
+    (tmp_path / "secrets" / "eu-main").write_text("Atzr|real\n")
     config = load_config(path, environ={})
     assert config.secrets.refresh_tokens["eu-main"].get_secret_value() == "Atzr|real"
     assert "Atzr" not in repr(config.secrets) and "lwa-secret" not in repr(config)

@@ -30,11 +30,31 @@ _MARKETPLACE_ID = re.compile(r"^[A-Z0-9]{10,16}$")
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # `inf` days: not a setting
 
 
 class LedgerConfig(_Section):
     url: str = "sqlite:///var/amzorders.sqlite3"
+
+    @field_validator("url")
+    @classmethod
+    def _ledger_url(cls, value: str) -> str:
+        """A URL the ledger can open, checked before anything connects (a wrong one was reported as the
+        database being unavailable, exit 4, as if it could come back by itself)."""
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        shape = "sqlite:///PATH (three slashes: a path relative to the working folder) or postgresql://..."
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(f"{value!r} is not a database URL: {shape}") from None
+        backend = url.get_backend_name()
+        if backend not in ("sqlite", "postgresql"):
+            raise ValueError(f"{backend!r} is not supported: {shape}")
+        if backend == "sqlite" and (url.host or url.port or url.username):
+            raise ValueError(f"{value!r} names a host, which SQLite has not: {shape}")
+        return value
 
 
 class AmazonConfig(_Section):
@@ -124,17 +144,18 @@ ShopConfig = Annotated[BuiltinShopConfig | PrestaShopConfig, Field(discriminator
 
 
 class SyncConfig(_Section):
-    overlap_minutes: float = Field(2, ge=0)
-    widest_overlap_minutes: float = Field(15, ge=0)
-    visibility_delay_minutes: float = Field(2, ge=0)
-    first_run_lookback_days: float = Field(1, gt=0)
-    pending_watch_after_minutes: float = Field(60, gt=0)
-    recheck_from_days: float = Field(15, gt=0)
-    recheck_to_days: float = Field(2, ge=0)
-    doublecheck_from_days: float = Field(7, gt=0)
-    doublecheck_to_days: float = Field(1, ge=0)
+    # Upper bounds: beyond them a value is a typo (minutes for days), and some overflowed the clock.
+    overlap_minutes: float = Field(2, ge=0, le=120)
+    widest_overlap_minutes: float = Field(15, ge=0, le=24 * 60)
+    visibility_delay_minutes: float = Field(2, ge=0, le=24 * 60)
+    first_run_lookback_days: float = Field(1, gt=0, le=730)
+    pending_watch_after_minutes: float = Field(60, gt=0, le=7 * 24 * 60)
+    recheck_from_days: float = Field(15, gt=0, le=730)
+    recheck_to_days: float = Field(2, ge=0, le=730)
+    doublecheck_from_days: float = Field(7, gt=0, le=730)
+    doublecheck_to_days: float = Field(1, ge=0, le=730)
     fba_import_at_unshipped: bool = False
-    pii_retention_days: int = Field(90, gt=0)
+    pii_retention_days: int = Field(90, gt=0, le=3650)
     # While a day's reconciliation waits for quota, the import calls only for fuller pages once fewer
     # searchOrders calls than this are left beyond what the reconciliation must leave (10 of the burst
     # of 20): more days reconciled in full, for minutes of latency on a busy shop. 0: no room kept.
@@ -152,6 +173,17 @@ class SyncConfig(_Section):
         if value is not None:
             previous_imports(value)  # raises ValueError naming the item
         return value
+
+    @model_validator(mode="after")
+    def _catch_up_windows(self) -> SyncConfig:
+        for kind in ("recheck", "doublecheck"):
+            start, end = getattr(self, f"{kind}_from_days"), getattr(self, f"{kind}_to_days")
+            if end >= start:
+                raise ValueError(
+                    f"{kind}_to_days ({end:g}) must be less than {kind}_from_days ({start:g}): the catch-up "
+                    f"reads orders from {kind}_from_days ago to {kind}_to_days ago"
+                )
+        return self
 
     @model_validator(mode="after")
     def _previous_needs_a_switch(self) -> SyncConfig:

@@ -42,7 +42,12 @@ def read_secret_file(path: Path, *, source: str, key: str) -> SecretStr:
             key,
             f"secret file {path} has mode {mode:04o}; secrets must be private: run `chmod 600 {path}`",
         )
-    value = path.read_text(encoding="utf-8").strip()
+    try:
+        value = path.read_text(encoding="utf-8").strip()
+    except UnicodeDecodeError:  # never quote the bytes: they are the secret
+        raise ConfigError(source, key, f"secret file {path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(source, key, f"secret file {path} cannot be read ({exc.strerror})") from None
     if not value:
         raise ConfigError(source, key, f"secret file {path} is empty")
     return SecretStr(value)

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from amzorders.amazon.constants import FulfillmentStatus
 from amzorders.app import exit_codes, views
 from amzorders.app.commands.common import (
     AccountOption,
@@ -19,6 +20,7 @@ from amzorders.app.commands.common import (
 )
 from amzorders.app.web.present import age
 from amzorders.clock import format_instant
+from amzorders.ledger.states import ShopState
 
 orders_app = typer.Typer(help="List, show, retry or park orders.", no_args_is_help=True)
 OrderId = Annotated[
@@ -39,14 +41,16 @@ def list_command(
     json: JsonOption = False,
 ) -> None:
     """Orders newest first, with their shop state and, for stuck ones, the reason."""
+    states = _known("--state", [s.lower() for s in state], [s.value for s in ShopState])
+    statuses = _known(
+        "--status", [s.upper() for s in status], [*(s.value for s in FulfillmentStatus), "UNREADABLE"]
+    )
     with operator_for(config) as operator:
+        if account:
+            operator.runtime.config.account(account)  # an unknown account is an error, not an empty list
         now = operator.clock.now()
         rows = views.list_orders(
-            operator.runtime.ledger,
-            account=account,
-            shop_states=state,
-            statuses=[s.upper() for s in status],
-            limit=limit,
+            operator.runtime.ledger, account=account, shop_states=states, statuses=statuses, limit=limit
         )
     if json:
         print_json({"orders": [r.as_json() for r in rows]})
@@ -131,3 +135,12 @@ def park_command(
         print_json({"order": row.as_json()})
     else:
         out.print(f"{row.amazon_order_id}: {row.shop_state} ({reason})")
+
+
+def _known(option: str, values: list[str], known: list[str]) -> list[str]:
+    """`values` if each is one of `known`: a misspelt filter lists nothing, which reads as "no such
+    orders" (no stuck orders, for `--state parkd`)."""
+    for value in values:
+        if value not in known:
+            raise fail(f"{option}: {value!r} is not one of {', '.join(known)}", exit_codes.BAD_INPUT)
+    return values
