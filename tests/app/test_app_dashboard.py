@@ -144,6 +144,27 @@ def test_actions_need_the_session_and_its_csrf_token(served):
     assert tampered.status_code == 303 and tampered.headers["location"].startswith("/login")
 
 
+def test_a_session_logged_out_or_signed_under_an_old_password_is_refused(served):
+    """The cookie is signed, not stored: logging out used to delete the browser's copy only, and a copy
+    kept (a shared computer, a proxy's log) went on working for 12 hours; so did sessions opened before
+    the password was changed."""
+    import httpx
+
+    from amzorders.app.web.auth import COOKIE, SessionSigner
+
+    client = httpx.Client(base_url=served.url, timeout=30)
+    assert client.post("/login", data={"user": "admin", "password": PASSWORD}).status_code == 303
+    kept = client.cookies[COOKIE]
+    assert httpx.get(f"{served.url}/", cookies={COOKIE: kept}, timeout=30).status_code == 200
+    assert client.post("/logout").status_code == 303
+    replayed = httpx.get(f"{served.url}/", cookies={COOKIE: kept}, timeout=30)
+    assert replayed.status_code == 303 and replayed.headers["location"].startswith("/login")
+
+    secret = b"s" * 32
+    old, new = SessionSigner(secret, bound_to="old password"), SessionSigner(secret, bound_to="new one")
+    assert new.user(old.issue("admin")) is None and new.user(new.issue("admin")) == "admin"
+
+
 def test_password_guessing_is_throttled(served):
     import httpx
 

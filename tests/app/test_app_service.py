@@ -97,17 +97,22 @@ def test_concurrent_triggers_one_runs_the_other_reports_busy(config):
 
 
 def test_health_reports_each_dependency(served: Served, simulator):
-    response = served.get("/health")
+    response = served.get("/health", token=CRON_TOKEN)
     assert response.status_code == 200, response.text
     checks = response.json()["checks"]
     assert set(checks) == {"database", "amazon", "shop:main"}
     assert all(c["ok"] for c in checks.values())
+    assert checks["shop:main"]["detail"].endswith("orders") and "latency_ms" in checks["database"]
+    # without the token (a load balancer's probe, anyone) only each check's ok: no URL, count or error text
+    anonymous = served.get("/health").json()["checks"]
+    assert anonymous == {name: {"ok": True} for name in checks}
     simulator.stop()
     down = served.get("/health")
     assert down.status_code == 503
     assert down.json()["status"] == "degraded"
-    assert down.json()["checks"]["amazon"]["ok"] is False
+    assert down.json()["checks"]["amazon"] == {"ok": False}
     assert down.json()["checks"]["database"]["ok"] is True
+    assert served.get("/health", token=CRON_TOKEN).json()["checks"]["amazon"]["detail"]
 
 
 def test_metrics_after_an_import(served: Served):

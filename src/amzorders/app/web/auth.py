@@ -27,9 +27,17 @@ def same(given: str | None, expected: str | None) -> bool:
 
 
 class SessionSigner:
-    def __init__(self, secret: bytes | None = None, ttl_s: int = SESSION_TTL_S) -> None:
-        self._secret = secret or secrets.token_bytes(32)
+    """Issues and checks session cookies. The signing key is bound to the dashboard's password
+    (`bound_to`): a new password ends every session signed under the old one, even with a session
+    secret kept on disk. A cookie logged out is refused until it expires (`revoke`; this process)."""
+
+    def __init__(
+        self, secret: bytes | None = None, ttl_s: int = SESSION_TTL_S, *, bound_to: str = ""
+    ) -> None:
+        base = secret or secrets.token_bytes(32)
+        self._secret = hmac.new(base, b"session:" + bound_to.encode("utf-8"), hashlib.sha256).digest()
         self.ttl_s = ttl_s
+        self._revoked: dict[str, float] = {}  # signature -> the cookie's expiry
 
     def _sign(self, payload: str) -> str:
         return hmac.new(self._secret, payload.encode("ascii"), hashlib.sha256).hexdigest()
@@ -50,9 +58,17 @@ class SessionSigner:
             body = json.loads(base64.urlsafe_b64decode(payload.encode("ascii")))
         except (ValueError, UnicodeError):
             return None
-        if body.get("exp", 0) < (now or time.time()):
+        if body.get("exp", 0) < (now or time.time()) or signature in self._revoked:
             return None
         return str(body.get("u"))
+
+    def revoke(self, cookie: str | None, now: float | None = None) -> None:
+        """Log a cookie out for good (its owner's copy could otherwise be replayed until it expires)."""
+        now = now or time.time()
+        self._revoked = {sig: exp for sig, exp in self._revoked.items() if exp >= now}
+        if cookie and self.user(cookie, now) is not None:
+            payload, signature = cookie.rsplit(".", 1)
+            self._revoked[signature] = json.loads(base64.urlsafe_b64decode(payload.encode("ascii")))["exp"]
 
     def csrf(self, cookie: str) -> str:
         """A token tied to the session: forms carry it so another site cannot post in the user's name."""
