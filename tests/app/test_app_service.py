@@ -58,6 +58,13 @@ def test_recheck_and_doublecheck_flags_run_the_catch_up_passes(served: Served):
     assert all(r["api_calls"] >= 1 for r in recheck["runs"][:1] + doublecheck["runs"][:1])
     total, distinct = store_count(served.runtime)
     assert total == distinct >= before[0]  # never a duplicate
+    # a flag's value that means neither yes nor no ran a plain import in silence: refused, nothing run
+    odd = served.get("/cron/import", token=CRON_TOKEN, recheck="2")
+    assert odd.status_code == 400 and odd.json() == {
+        "detail": "recheck=2: use recheck=1 (or 0); the run was not started"
+    }
+    plain = served.get("/cron/import", token=CRON_TOKEN, recheck="0", doublecheck="false").json()
+    assert [r["kind"] for r in plain["runs"]] == ["incremental", "push"]
 
 
 def test_unknown_account_is_404_after_the_token_check(served: Served):

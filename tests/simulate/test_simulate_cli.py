@@ -60,6 +60,9 @@ def _bad(tmp_path: Path, text: str) -> Path:
         (lambda tmp: [str(LATE_ORDERS), "--shop", "magento"], "unknown shop 'magento'"),
         (lambda tmp: [str(LATE_ORDERS), "--grace", "soon"], "--grace"),
         (lambda tmp: [str(LATE_ORDERS), "--shop-option", "novalue"], "KEY=VALUE"),
+        # checked before the run: the result of a long simulation was lost to a typo, after the run
+        (lambda tmp: [str(LATE_ORDERS), "--report", str(tmp / "missing" / "r.json")], "does not exist"),
+        (lambda tmp: [str(LATE_ORDERS), "--report", str(tmp)], "is a folder: give a file name in it"),
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_no_traceback(cli, tmp_path, make_args, message) -> None:

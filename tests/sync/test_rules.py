@@ -334,3 +334,17 @@ def test_a_cancellation_of_an_order_whose_creation_may_have_reached_the_shop_is_
     else:
         assert (plan.shop_state, plan.target_status) == (ShopState.CANCELLED, None)
     assert not plan.importable
+
+
+def test_an_order_in_a_status_amzorders_does_not_know_waits_and_says_so():
+    """A status Amazon adds one day (kept, not refused, by the parser) leaves the order waiting: the run
+    says it, and the order's last error, instead of leaving it silently out of every count."""
+    raw = amazon_order()
+    raw["fulfillment"]["fulfillmentStatus"] = "ON_HOLD"
+    plan = plan_snapshot(parse_order(raw), None)
+    assert plan.shop_state is ShopState.WAITING and plan.target_status is None
+    assert plan.attention == (
+        f"order {raw['orderId']}: Amazon status 'ON_HOLD' is unknown to amzorders: the order waits, neither "
+        "created nor cancelled, until Amazon moves it to a known status"
+    )
+    assert plan_snapshot(parse_order(amazon_order()), None).attention is None

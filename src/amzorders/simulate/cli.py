@@ -6,6 +6,7 @@ Exit codes: 0 when nothing is missing, duplicated or wrong; 1 otherwise; 2 for a
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -42,6 +43,15 @@ def _shop_options(pairs: list[str]) -> dict[str, str]:
     return options
 
 
+def _check_writable(path: Path) -> None:
+    if path.is_dir():
+        raise SimulationSetupError(f"--report: {path} is a folder: give a file name in it")
+    if not path.parent.is_dir():
+        raise SimulationSetupError(f"--report: the folder {path.parent} does not exist")
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise SimulationSetupError(f"--report: {path} cannot be written (permissions)")
+
+
 def simulate_command(
     scenario: Path = typer.Argument(
         ..., help="Scenario file (amzorders-scenario/1 JSON).", show_default=False
@@ -74,6 +84,8 @@ def simulate_command(
             raise SimulationSetupError(
                 f"--shop: unknown shop {shop!r}; choose one of {', '.join(sorted(SHOP_KINDS))}"
             )
+        if report is not None:
+            _check_writable(report)  # before the run: a month's result is not lost to a typo in the path
         result = run_simulation(scenario, options, name=scenario.name)
     except (ScenarioError, SimulationSetupError) as exc:
         err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)

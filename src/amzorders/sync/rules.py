@@ -167,7 +167,19 @@ def plan_snapshot(
         attention = _previous_needs_a_hand(order, known, plan)
         if attention is not None:
             return replace(plan, attention=attention)
+    if order.fulfillment_status not in _KNOWN_STATUSES:
+        return replace(
+            plan,
+            attention=(
+                f"order {order.order_id}: Amazon status {order.fulfillment_status!r} is unknown to "
+                "amzorders: the order waits, neither created nor cancelled, until Amazon moves it to a "
+                "known status"
+            ),
+        )
     return plan
+
+
+_KNOWN_STATUSES = frozenset(s.value for s in FulfillmentStatus)
 
 
 def _previous_needs_a_hand(order: Order, known: Known, plan: SnapshotPlan) -> str | None:

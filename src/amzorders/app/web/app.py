@@ -30,6 +30,7 @@ from amzorders.sync.summary import RunSummary
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 _TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
 _FORBIDDEN = {"detail": "forbidden"}
 
 
@@ -95,11 +96,12 @@ def create_app(
             return JSONResponse(_FORBIDDEN, status_code=403)
         if account and account not in operator.runtime.account_names:
             return JSONResponse({"detail": f"unknown account {account}"}, status_code=404)
-        kinds = [
-            k for k, flag in (("recheck", recheck), ("doublecheck", doublecheck)) if flag.lower() in _TRUE
-        ]
-        if pending.lower() in _TRUE:
-            kinds.append("pending")
+        flags = {"recheck": recheck, "doublecheck": doublecheck, "pending": pending}
+        for name, value in flags.items():
+            if value.lower() not in (*_TRUE, *_FALSE):
+                detail = f"{name}={value}: use {name}=1 (or 0); the run was not started"
+                return JSONResponse({"detail": detail}, status_code=400)
+        kinds = [name for name, value in flags.items() if value.lower() in _TRUE]
         results = [r for kind in (kinds or ["import"]) for r in operator.run_all(kind, account)]
         status, body = cron_summary(results)
         return JSONResponse(body, status_code=status)
