@@ -31,7 +31,7 @@ def _wait_for_interrupt() -> None:
 def serve_command(
     host: Annotated[str | None, typer.Option("--host", help="Listen address (default: server.host).")] = None,
     port: Annotated[
-        int | None, typer.Option("--port", min=1, max=65535, help="Port (default: server.port).")
+        int | None, typer.Option("--port", min=0, max=65535, help="Port (default: server.port; 0: any).")
     ] = None,
     scheduler: Annotated[
         bool, typer.Option("--scheduler/--no-scheduler", help="Run the built-in schedule (schedule.enabled).")
@@ -69,7 +69,7 @@ def serve_command(
 def demo_command(
     once: Annotated[bool, typer.Option("--once", help="Stop after the first import (tests, CI).")] = False,
     directory: Annotated[Path, typer.Option("--dir", help="Where the demo lives.")] = Path("var"),
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Dashboard port.")] = 8080,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Dashboard port.")] = 8080,
     orders_per_day: Annotated[int, typer.Option("--orders-per-day", min=1, max=2000)] = 40,
 ) -> None:
     """Run the whole product on a simulated Amazon: import into SQLite + the built-in store, then serve.
