@@ -135,6 +135,25 @@ def test_a_cancelled_order_is_never_moved_out_of_cancelled(adapter, fake_shop):
     adapter.set_status(created.reference, ShopOrderStatus.CANCELLED)  # already there: nothing to do
 
 
+@pytest.mark.parametrize("mode", ["0", "1", "3", "4"])
+def test_orders_land_paid_whatever_the_shops_price_round_mode(fake_server, fake_shop, mode):
+    """`PS_PRICE_ROUND_MODE` other than half up (0 up, 1 down, 3 half down, 4 half even): PrestaShop rounds
+    every price step that way. The adapter assumed half up: about a third of the lines then missed by a
+    cent and the order landed in "Payment error" (or was refused before creation)."""
+    fake_shop.set_configuration("PS_PRICE_ROUND_MODE", mode)
+    orders = [
+        draft(line("MUG-01", 1, "16.66", "3.33")),  # 19.99 at 20 %
+        draft(line("MUG-01", 7, "8.29", "11.62")),  # 69.65
+        draft(line("POSTER-A3", 3, "27.78", "16.67"), line("MUG-01", 11, "0.83", "1.80")),
+        draft(line("MUG-01", 2, "41.58", "16.64"), shipping="4.99", shipping_tax="1.00"),
+    ]
+    with PrestaShopShop.connect(fake_server.url, fake_shop.api_key, test_mapping()) as shop:
+        created = [shop.create_order(order) for order in orders]
+    for order, made in zip(orders, created, strict=True):
+        stored = fake_shop.order(int(made.reference))
+        assert (stored["current_state"], Decimal(stored["total_paid"])) == ("11", order.total.amount), mode
+
+
 def test_dedicated_states_by_program(fake_server, fake_shop):
     mapping = test_mapping(
         states={"merchant": "Payment accepted", "prime": 3, "business": "Processing in progress"}
@@ -170,28 +189,57 @@ def test_fba_stock_is_given_back_unless_configured(fake_server, fake_shop):
     assert fake_shop.stock(mug) == before - 3
 
 
-def test_shop_tax_rate_differing_from_amazons_is_detected_and_reported(adapter, fake_shop):
-    fake_shop.tax_rates[2] = Decimal(10)  # the shop taxes this product at 10 %; Amazon charged 20 %
-    fake_shop.add_product("BOOK-10", "Book", Decimal("9.00"), id_tax_rules_group=2)
-    order = draft(line("BOOK-10", 1, "10.00", "2.00"))
-    with pytest.raises(TotalMismatch, match=r"Payment error .*12\.00"):
-        adapter.create_order(order)
-    (stored,) = fake_shop.orders()
-    assert stored["current_state"] == "8"
-    found = adapter.find_by_amazon_id(order.amazon_order_id)
-    assert (
-        found is not None and found.reference == str(stored["id"]) and found.total.amount != Decimal("12.00")
+def test_giving_fba_stock_back_keeps_the_rest_of_the_stock_row(adapter, fake_shop):
+    """A PUT replaces the object: PrestaShop clears every optional field it does not carry. The give-back
+    left out the row's `location`, and the merchant's bin ("Aisle 4 / Bin 12") was wiped by every FBA
+    order of the product."""
+    mug = fake_shop.products(reference="MUG-01")[0]["id"]
+    (row,) = [r for r in fake_shop.tables["stock_availables"].values() if r["id_product"] == str(mug)][:1]
+    row["location"] = "Aisle 4 / Bin 12"
+    before = fake_shop.stock(mug)
+    adapter.create_order(
+        draft(line("MUG-01", 2, "11.90", "4.76"), fulfilled_by="AMAZON", status=ShopOrderStatus.SHIPPED)
     )
-    with pytest.raises(TotalMismatch):  # reported again, never a second order
-        adapter.create_order(order)
+    assert fake_shop.stock(mug) == before
+    assert row["location"] == "Aisle 4 / Bin 12"
+
+
+def test_shop_tax_rate_differing_from_the_one_used_is_detected_and_reported(fake_server, fake_shop):
+    """The mapping says 20 % (Amazon's), the shop's rules tax the product at 10 %: PrestaShop records the
+    order in Payment error; it is found, reported, and never created a second time."""
+    reduced = fake_shop.add_tax_rules_group("Reduced", Decimal(10))
+    fake_shop.add_product("BOOK-10", "Book", Decimal("9.00"), id_tax_rules_group=reduced)
+    order = draft(line("BOOK-10", 1, "10.00", "2.00"))
+    mapping = test_mapping(tax_rates={reduced: {"*": "20"}})
+    with PrestaShopShop.connect(fake_server.url, fake_shop.api_key, mapping) as adapter:
+        with pytest.raises(TotalMismatch, match=r"Payment error .*12\.00"):
+            adapter.create_order(order)
+        (stored,) = fake_shop.orders()
+        assert stored["current_state"] == "8"
+        found = adapter.find_by_amazon_id(order.amazon_order_id)
+        assert found is not None and found.reference == str(stored["id"])
+        assert found.total.amount != Decimal("12.00")
+        with pytest.raises(TotalMismatch):  # reported again, never a second order
+            adapter.create_order(order)
     assert len(fake_shop.orders()) == 1
 
 
+def test_a_product_in_a_tax_group_without_rules_is_priced_untaxed(adapter, fake_shop):
+    """A tax rules group with no rule taxes nothing in PrestaShop: the price posted is Amazon's amount
+    whole. The adapter took such a group for "the shop cannot tell" and guessed Amazon's 20 %: the order
+    landed in Payment error (10.00 posted as 8.33 untaxed)."""
+    group = fake_shop.insert("tax_rule_groups", {"name": "Empty", "active": "1", "deleted": "0"})["id"]
+    fake_shop.add_product("GIFT-10", "Gift card", Decimal("10.00"), id_tax_rules_group=group)
+    created = adapter.create_order(draft(line("GIFT-10", 1, "8.33", "1.67")))
+    stored = fake_shop.order(int(created.reference))
+    assert (stored["current_state"], Decimal(stored["total_paid"])) == ("11", Decimal("10.00"))
+
+
 def test_configured_tax_rate_is_used(fake_server, fake_shop):
-    fake_shop.tax_rates[2] = Decimal(10)
-    fake_shop.add_product("BOOK-10", "Book", Decimal("9.00"), id_tax_rules_group=2)
+    reduced = fake_shop.add_tax_rules_group("Reduced", Decimal(10))
+    fake_shop.add_product("BOOK-10", "Book", Decimal("9.00"), id_tax_rules_group=reduced)
     with PrestaShopShop.connect(
-        fake_server.url, fake_shop.api_key, test_mapping(tax_rates={2: {"*": "10"}})
+        fake_server.url, fake_shop.api_key, test_mapping(tax_rates={reduced: {"*": "10"}})
     ) as s:
         created = s.create_order(draft(line("BOOK-10", 1, "10.00", "2.00")))
     assert shop_total(fake_shop, created.reference) == Decimal("12.00")

@@ -15,6 +15,7 @@ from amzorders.shops.prestashop.pricing import (
     ROUND_TOTAL,
     line_total,
     price_line,
+    round_to,
     unit_price_excl_tax,
 )
 from amzorders.shops.prestashop.taxes import implied_rate
@@ -131,3 +132,19 @@ def test_a_discount_equal_to_shipping_is_free_shipping():
     ]
     fold_promotions(rows, Decimal("14.28"), 2)
     assert [r.target for r in rows] == [Decimal("14.28"), Decimal(0)]
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [  # PrestaShop's PS_PRICE_ROUND_MODE on 1.005, 1.015, 1.0151, 1.0149 to 2 places
+        (0, ["1.01", "1.02", "1.02", "1.02"]),  # up
+        (1, ["1.00", "1.01", "1.01", "1.01"]),  # down
+        (2, ["1.01", "1.02", "1.02", "1.01"]),  # half up
+        (3, ["1.00", "1.01", "1.02", "1.01"]),  # half down
+        (4, ["1.00", "1.02", "1.02", "1.01"]),  # half even
+        (5, ["1.01", "1.01", "1.02", "1.01"]),  # half odd
+    ],
+)
+def test_every_price_round_mode_of_prestashop(mode, expected):
+    values = [Decimal("1.005"), Decimal("1.015"), Decimal("1.0151"), Decimal("1.0149")]
+    assert [str(round_to(v, 2, mode)) for v in values] == expected

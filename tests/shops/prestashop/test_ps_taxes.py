@@ -82,8 +82,10 @@ def test_combined_taxes_add_up_and_group_zero_is_untaxed():
     assert rates.rate(0, FR, "FR", AMAZON_20) == Decimal(0)
 
 
-def test_a_group_without_rules_falls_back_to_amazons_rate():
-    assert TaxRates(RecordedShop()).rate(7, FR, "FR", [(Decimal("16.66"), Decimal("3.33"))]) == Decimal(20)
+def test_a_group_without_rules_taxes_nothing():
+    """PrestaShop charges no tax for a group without any rule (as for a country its group has no rule for);
+    only a key that cannot read the rules falls back to Amazon's rate (below)."""
+    assert TaxRates(RecordedShop()).rate(7, FR, "FR", [(Decimal("16.66"), Decimal("3.33"))]) == Decimal(0)
 
 
 def test_configured_rates_win_and_a_forbidden_resource_falls_back():

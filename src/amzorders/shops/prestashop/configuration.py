@@ -15,12 +15,22 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from amzorders.shops.prestashop.pricing import ROUND_MODES
+
 # Read by the adapter whatever the mapping says (the mapping's `PS_OS_*` state references are added).
-ADAPTER_KEYS = frozenset({"PS_OS_WS_PAYMENT", "PS_OS_OUTOFSTOCK_PAID", "PS_OS_ERROR", "PS_ROUND_TYPE"})
+ADAPTER_KEYS = frozenset(
+    {"PS_OS_WS_PAYMENT", "PS_OS_OUTOFSTOCK_PAID", "PS_OS_ERROR", "PS_ROUND_TYPE", "PS_PRICE_ROUND_MODE"}
+)
 FIELDS = ["id", "name", "value", "id_shop", "id_shop_group"]
 
 # PrestaShop's defaults on a fresh install, used when a key is absent.
-_DEFAULTS = {"PS_OS_WS_PAYMENT": 11, "PS_OS_OUTOFSTOCK_PAID": 9, "PS_OS_ERROR": 8, "PS_ROUND_TYPE": 2}
+_DEFAULTS = {
+    "PS_OS_WS_PAYMENT": 11,
+    "PS_OS_OUTOFSTOCK_PAID": 9,
+    "PS_OS_ERROR": 8,
+    "PS_ROUND_TYPE": 2,
+    "PS_PRICE_ROUND_MODE": 2,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +43,7 @@ class ShopConfig:
     backorder_state: int  # ...or this one when a product was out of stock
     error_state: int
     round_type: int
+    round_mode: int  # PS_PRICE_ROUND_MODE: how every price step is rounded (half up by default)
 
     @property
     def creation_states(self) -> frozenset[int]:
@@ -67,7 +78,13 @@ def shop_config(rows: Iterable[Mapping[str, Any]], id_shop: int, id_shop_group: 
         backorder_state=_int(values, "PS_OS_OUTOFSTOCK_PAID"),
         error_state=_int(values, "PS_OS_ERROR"),
         round_type=_int(values, "PS_ROUND_TYPE"),
+        round_mode=_round_mode(values),
     )
+
+
+def _round_mode(values: Mapping[str, str]) -> int:
+    mode = _int(values, "PS_PRICE_ROUND_MODE")
+    return mode if mode in ROUND_MODES else _DEFAULTS["PS_PRICE_ROUND_MODE"]
 
 
 def _id(value: Any) -> int:

@@ -63,7 +63,9 @@ def give_back_stock(client: PrestaShopClient, plan: OrderPlan, id_shop: int, id_
                 id_shop_group,
             )
             continue
+        # a PUT replaces the row: every field it has is sent back, or PrestaShop clears it (the bin)
         fields = {k: row.get(k, "0") for k in _STOCK_FIELDS}
+        fields["location"] = row.get("location") or ""
         fields["quantity"] = int(row.get("quantity") or 0) + line.quantity
         client.update("stock_availables", "stock_available", int(row["id"]), fields)
 

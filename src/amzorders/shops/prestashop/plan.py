@@ -122,15 +122,17 @@ def plan_order(
             )
         )
     fold_promotions(drafts, round_to(draft.total.amount, precision), precision)
-    round_type = channel.config.round_type  # the channel's shop's: PrestaShop prices the cart there
-    planned = [_line(oid, d, round_type, precision) for d in drafts if d.target or not d.is_shipping]
+    # the channel's shop's settings: PrestaShop prices the cart there
+    round_type, mode = channel.config.round_type, channel.config.round_mode
+    planned = [_line(oid, d, round_type, precision, mode) for d in drafts if d.target or not d.is_shipping]
 
     total = round_to(draft.total.amount, precision)
-    predicted = order_total([p.priced for p in planned], round_type, precision)
+    predicted = order_total([p.priced for p in planned], round_type, precision, mode)
     if predicted != total:
         inexact = [p.key for p in planned if not p.priced.exact]
         why = (
-            f"PrestaShop's rounding (PS_ROUND_TYPE={round_type}) cannot reach the amounts "
+            f"PrestaShop's rounding (PS_ROUND_TYPE={round_type}, PS_PRICE_ROUND_MODE={mode}) cannot reach "
+            "the amounts "
             f"of {', '.join(inexact)}"
             if inexact and round_type != ROUND_TOTAL
             else "Amazon's total is above the sum of its lines and shipping (a fee the draft does not carry?)"
@@ -215,7 +217,7 @@ def fold_promotions(rows: list[RowDraft], total: Decimal, precision: int) -> Non
         row.target -= share
 
 
-def _line(oid: str, row: RowDraft, round_type: int, precision: int) -> PlanLine:
+def _line(oid: str, row: RowDraft, round_type: int, precision: int, mode: int) -> PlanLine:
     if row.rate is None:
         raise OrderRejected(
             f"order {oid}: no tax rate known for {row.key}: give the webservice key read access to "
@@ -225,5 +227,5 @@ def _line(oid: str, row: RowDraft, round_type: int, precision: int) -> PlanLine:
         raise OrderRejected(
             f"order {oid}: {row.key} has a negative amount {row.target}, which PrestaShop cannot price"
         )
-    priced = price_line(row.key, row.target, row.quantity, row.rate, round_type, precision)
+    priced = price_line(row.key, row.target, row.quantity, row.rate, round_type, precision, mode)
     return PlanLine(row.key, row.id_product, row.id_attribute, row.quantity, priced, row.is_shipping)

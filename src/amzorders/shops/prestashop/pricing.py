@@ -21,18 +21,35 @@ is Amazon's, the tax breakdown on the PrestaShop invoice is the shop's (see docs
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
 
 ROUND_ITEM = 1
 ROUND_LINE = 2
 ROUND_TOTAL = 3
 
+# `PS_PRICE_ROUND_MODE`, how PrestaShop rounds every price step (`Tools::ps_round`): up, down, half up
+# (the default), half down, half even, half odd. Amounts here are never negative: up and down are away
+# from and towards zero.
+MODE_HALF_UP = 2
+MODE_HALF_ODD = 5
+_DECIMAL_MODES = {0: ROUND_UP, 1: ROUND_DOWN, 2: ROUND_HALF_UP, 3: ROUND_HALF_DOWN, 4: ROUND_HALF_EVEN}
+ROUND_MODES = frozenset({*_DECIMAL_MODES, MODE_HALF_ODD})
+
 SIX_PLACES = Decimal("0.000001")
 HUNDRED = Decimal(100)
 
 
-def round_to(value: Decimal, places: int) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+def round_to(value: Decimal, places: int, mode: int = MODE_HALF_UP) -> Decimal:
+    """`value` rounded to `places` decimals the way PrestaShop's `PS_PRICE_ROUND_MODE` `mode` does."""
+    quantum = Decimal(1).scaleb(-places)
+    if mode != MODE_HALF_ODD:
+        return value.quantize(quantum, rounding=_DECIMAL_MODES[mode])
+    down = value.quantize(quantum, rounding=ROUND_DOWN)
+    rest = abs(value - down) * 2
+    if rest != quantum:  # not a tie: the nearest
+        return value.quantize(quantum, rounding=ROUND_HALF_UP)
+    up = down + quantum.copy_sign(value)
+    return down if int(down.scaleb(places)) % 2 else up
 
 
 def unit_price_excl_tax(line_total_incl: Decimal, quantity: int, rate_percent: Decimal) -> Decimal:
@@ -42,21 +59,26 @@ def unit_price_excl_tax(line_total_incl: Decimal, quantity: int, rate_percent: D
     return round_to(line_total_incl / quantity / (1 + rate_percent / HUNDRED), 6)
 
 
-def unit_price_incl_tax(price_excl: Decimal, rate_percent: Decimal) -> Decimal:
+def unit_price_incl_tax(price_excl: Decimal, rate_percent: Decimal, mode: int = MODE_HALF_UP) -> Decimal:
     """PrestaShop's unit price including tax, kept at 6 decimals."""
-    return round_to(price_excl * (1 + rate_percent / HUNDRED), 6)
+    return round_to(price_excl * (1 + rate_percent / HUNDRED), 6, mode)
 
 
 def line_total(
-    price_excl: Decimal, quantity: int, rate_percent: Decimal, round_type: int, precision: int
+    price_excl: Decimal,
+    quantity: int,
+    rate_percent: Decimal,
+    round_type: int,
+    precision: int,
+    mode: int = MODE_HALF_UP,
 ) -> Decimal:
     """The line total including tax as PrestaShop computes it (unrounded for ROUND_TOTAL)."""
-    unit = unit_price_incl_tax(price_excl, rate_percent)
+    unit = unit_price_incl_tax(price_excl, rate_percent, mode)
     if round_type == ROUND_ITEM:
-        return round_to(unit, precision) * quantity
+        return round_to(unit, precision, mode) * quantity
     if round_type == ROUND_TOTAL:
         return unit * quantity
-    return round_to(unit * quantity, precision)
+    return round_to(unit * quantity, precision, mode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,24 +98,33 @@ class PricedLine:
 
 
 def price_line(
-    key: str, target_incl: Decimal, quantity: int, rate_percent: Decimal, round_type: int, precision: int
+    key: str,
+    target_incl: Decimal,
+    quantity: int,
+    rate_percent: Decimal,
+    round_type: int,
+    precision: int,
+    mode: int = MODE_HALF_UP,
 ) -> PricedLine:
     price = unit_price_excl_tax(target_incl, quantity, rate_percent)
     if price < 0:
         raise ValueError(f"{key}: negative amount {target_incl} cannot be a PrestaShop price")
-    total = line_total(price, quantity, rate_percent, round_type, precision)
+    total = line_total(price, quantity, rate_percent, round_type, precision, mode)
     if total != target_incl and round_type != ROUND_TOTAL:
-        # The nearest 6-decimal price may miss by a rounding step on large quantities: try its neighbours.
+        # The nearest 6-decimal price may miss by a rounding step (large quantities, a shop rounding up
+        # or down): try its neighbours.
         for step in (1, -1, 2, -2, 3, -3):
             candidate = price + SIX_PLACES * step
-            candidate_total = line_total(candidate, quantity, rate_percent, round_type, precision)
+            candidate_total = line_total(candidate, quantity, rate_percent, round_type, precision, mode)
             if candidate >= 0 and candidate_total == target_incl:
                 price, total = candidate, candidate_total
                 break
     return PricedLine(key, quantity, rate_percent, target_incl, price, total)
 
 
-def order_total(lines: list[PricedLine], round_type: int, precision: int) -> Decimal:
+def order_total(
+    lines: list[PricedLine], round_type: int, precision: int, mode: int = MODE_HALF_UP
+) -> Decimal:
     """PrestaShop's order total including tax for these lines and a free carrier."""
     total = sum((line.shop_total for line in lines), Decimal(0))
-    return round_to(total, precision)
+    return round_to(total, precision, mode)

@@ -94,8 +94,10 @@ class TaxRates:
     def _from_shop(self, group: int, country: int) -> Decimal | None:
         """The rate from the shop's rules; None when the shop does not say (no readable rules at all)."""
         rules = self._group_rules(group)
+        if self._shop_has_rules is False:
+            return None  # the key cannot read the rules: the shop cannot tell, not "0 %"
         if not rules:
-            return None  # a group without any rule: the shop cannot tell (or hides it), not "0 %"
+            return Decimal(0)  # a group without any rule: PrestaShop charges no tax, in any country
         rules = [r for r in rules if str(r.get("id_country")) == str(country)]
         rules = [r for r in rules if str(r.get("id_state", "0")) in ("0", "")] or rules
         tax_ids = sorted({int(r["id_tax"]) for r in rules if str(r.get("id_tax", "0")) not in ("0", "")})

@@ -171,7 +171,6 @@ def seed_install(shop: FakePrestaShop) -> None:
         )
     shop.insert("tax_rule_groups", {"name": "FR Taux standard (20%)", "active": "1", "deleted": "0"}, id=1)
     shop.insert("taxes", {"rate": "20.000", "active": "1", "deleted": "0"}, id=1)
-    shop.tax_rates[1] = Decimal(20)
     # As on the real install (country FR): group 1 has a rule for each European country, none for the
     # United States, where PrestaShop therefore charges no tax.
     for id_, _iso, _en, _fr, zone, *_ in COUNTRIES:

@@ -66,7 +66,6 @@ class FakePrestaShop(ShopViews):
         self.payment_modules: dict[str, bool] = {}  # installed payment modules -> active
         self.modules_off_in_shop: set[tuple[str, int]] = set()  # (module, id_shop) disabled for that shop
         self.other_modules: set[str] = {"ps_featuredproducts", "ps_emailsubscription", "ps_shoppingcart"}
-        self.tax_rates: dict[int, Decimal] = {0: Decimal(0)}  # tax rules group -> rate in percent
         self.carrier_prices: dict[int, Decimal] = {}  # carrier -> range price excl. tax
         self.cart_orders: dict[int, int] = {}  # cart -> the order placed with it
         self.mails: list[dict] = []  # mails a real shop would have sent (state changes with send_email)
@@ -260,39 +259,55 @@ class FakePrestaShop(ShopViews):
             return row["id"]
 
     def add_tax_rules_group(self, name: str, rate: Decimal) -> int:
-        """A tax rules group applying `rate` percent in every country (it has no `tax_rules` rows)."""
+        """A tax rules group applying `rate` percent in every country: one tax, a rule per country."""
         with self.lock:
             group = self.insert("tax_rule_groups", {"name": name, "active": "1", "deleted": "0"})
-            self.tax_rates[group["id"]] = Decimal(rate)
+            self._rule_everywhere(group["id"], Decimal(rate))
             return group["id"]
 
     def set_tax_rate(self, id_tax_rules_group: int, rate: Decimal) -> None:
-        """Changes a group's rate, in the taxes its country rules point to as well."""
+        """Changes a group's rate, in the taxes its country rules point to (a group without rules gets a
+        rule in every country)."""
         with self.lock:
-            self.tax_rates[id_tax_rules_group] = Decimal(rate)
-            for rule in self.tables["tax_rules"].values():
-                if rule["id_tax_rules_group"] == str(id_tax_rules_group):
-                    self.tables["taxes"][int(rule["id_tax"])]["rate"] = f"{Decimal(rate):.3f}"
-
-    def tax_rate(self, id_tax_rules_group: int, id_country: int) -> Decimal:
-        """The rate PrestaShop applies for a group in a country, in percent.
-
-        A group with `tax_rules` rows taxes only the countries it has a rule for (the rule's tax; none:
-        0 %, as the real shop does for the US in group 1); a group without rows applies its
-        `tax_rates` entry everywhere (the fake's shortcut for groups added by tests).
-        """
-        with self.lock:
-            if not id_tax_rules_group:
-                return Decimal(0)
             rules = [
                 r
                 for r in self.tables["tax_rules"].values()
                 if r["id_tax_rules_group"] == str(id_tax_rules_group)
             ]
             if not rules:
-                return self.tax_rates.get(id_tax_rules_group, Decimal(0))
-            here = [r for r in rules if r["id_country"] == str(id_country) and r["id_state"] in ("0", "")]
-            if not here:
+                self._rule_everywhere(id_tax_rules_group, Decimal(rate))
+            for rule in rules:
+                self.tables["taxes"][int(rule["id_tax"])]["rate"] = f"{Decimal(rate):.3f}"
+
+    def _rule_everywhere(self, id_tax_rules_group: int, rate: Decimal) -> None:
+        tax = self.insert("taxes", {"rate": f"{rate:.3f}", "active": "1", "deleted": "0"})
+        for country in self.tables["countries"]:
+            self.insert(
+                "tax_rules",
+                {
+                    "id_tax_rules_group": str(id_tax_rules_group),
+                    "id_state": "0",
+                    "id_country": str(country),
+                    "zipcode_from": "0",
+                    "zipcode_to": "0",
+                    "id_tax": str(tax["id"]),
+                    "behavior": "0",
+                    "description": "",
+                },
+            )
+
+    def tax_rate(self, id_tax_rules_group: int, id_country: int) -> Decimal:
+        """The rate PrestaShop applies for a group in a country, in percent: the tax of the group's rule
+        for that country; none (the US in group 1, or a group without any rule): 0 %."""
+        with self.lock:
+            here = [
+                r
+                for r in self.tables["tax_rules"].values()
+                if r["id_tax_rules_group"] == str(id_tax_rules_group)
+                and r["id_country"] == str(id_country)
+                and r["id_state"] in ("0", "")
+            ]
+            if not id_tax_rules_group or not here:
                 return Decimal(0)
             tax = self.tables["taxes"].get(int(here[0]["id_tax"]))
             return Decimal(tax["rate"]) if tax else Decimal(0)

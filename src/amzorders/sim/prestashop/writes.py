@@ -97,6 +97,8 @@ def update(
     if current is None:
         raise NotFound
     values = validate(spec, payload, partial=partial)
+    if not partial:
+        values = {**_cleared(spec, payload), **values}
     if resource == "orders":
         return checkout.update_order(shop, current, values)
     handler = _UPDATE.get(resource)
@@ -107,6 +109,27 @@ def update(
     current.update(values)
     current["date_upd"] = shop.now() if "date_upd" in spec.by_name else current.get("date_upd")
     return current
+
+
+# Formats whose field PrestaShop stores as a number: a field cleared by a PUT reads back "0", not "".
+_NUMERIC_FORMATS = frozenset(
+    f.lower()
+    for f in (
+        "isBool", "isFloat", "isInt", "isNegativePrice", "isNullOrUnsignedId", "isPositiveInt", "isPrice",
+        "isUnsignedFloat", "isUnsignedId", "isUnsignedInt",
+    )
+)  # fmt: skip
+
+
+def _cleared(spec, payload: Payload) -> dict:
+    """A PUT replaces the object: `WebserviceRequest::saveEntityFromXml` sets every optional field the
+    body leaves out to null, which PrestaShop then stores as 0 or "" (a stock row PUT without its
+    `location` loses it). Only PATCH keeps what it does not send."""
+    return {
+        f.name: "0" if (f.format or "").lower() in _NUMERIC_FORMATS else ""
+        for f in spec.fields
+        if not (f.read_only or f.required or f.multilang or f.name == "id") and f.name not in payload.values
+    }
 
 
 def delete(shop: FakePrestaShop, resource: str, id_: int) -> None:
