@@ -383,3 +383,80 @@ def test_a_switch_from_an_importer_that_took_fba_orders_before_shipping_leaves_t
     )
     assert (row.status, row.shop_state, row.last_error) == ("SHIPPED", "previous", shipped)
     assert [r.kind for r in summaries if shipped in r.problems] == ["incremental"]
+
+
+def test_a_long_host_name_still_takes_the_lock(make_world, db_url, monkeypatch):
+    """The lock holder names the host: an EC2 or Kubernetes name (44+ characters) overflowed the 64 of
+    `account_locks.holder`, and on PostgreSQL every run of every pass failed."""
+    import amzorders.sync.engine as engine_module
+
+    long_name = "ip-172-31-45-123.eu-central-1.compute.internal.example-cluster.local"
+    monkeypatch.setattr(engine_module.socket, "gethostname", lambda: long_name)
+    b = ScenarioBuilder(days=1)
+    b.order("MERCHANT", [(M, "UNSHIPPED")])
+    world = make_world(b.build(), url=db_url)
+    world.clock.advance(10 * M)
+    assert world.engine.import_incremental(world.account).outcome == "ok"
+    assert world.engine.push_to_shop(world.account).created == 1
+
+
+class _SlowBatch(FlakyShop):
+    """A batch creation that takes longer than the lock's time to live; another process's push takes the
+    expired lock meanwhile and creates the same orders."""
+
+    def __init__(self, world) -> None:
+        super().__init__(world.store)
+        self.world, self.slow = world, True
+
+    def create_orders(self, drafts):
+        if self.slow:
+            self.slow = False
+            self.world.clock.advance(31 * M)  # the lock's time to live is 30 minutes
+            other = self.world.new_engine()
+            assert other.push_to_shop(self.world.account).created == len(drafts)
+            other.close()
+        return [self.store.create_order(d) for d in drafts]
+
+
+def test_a_push_whose_lock_was_taken_over_writes_nothing(make_world, db_url):
+    """The heartbeat ran only where Amazon's pages are recorded: a push slower than the lock's time to
+    live, whose lock another push took over, wrote its outcomes anyway (every creation told twice, in the
+    orders' histories, the runs and the metrics)."""
+    b = ScenarioBuilder(days=1)
+    ids = [b.order("MERCHANT", [(n * M + td(seconds=11), "UNSHIPPED")]) for n in range(5)]
+    world = make_world(b.build(), url=db_url)
+    world.clock.advance(20 * M)
+    assert world.engine.import_incremental(world.account).ok
+    slow = world.new_engine(store=_SlowBatch(world))
+    lost = slow.push_to_shop(world.account)
+    slow.close()
+    assert lost.outcome == "error" and "lock" in lost.error
+    book = OrderBook(world.ledger)
+    for order in ids:
+        kinds = [e["kind"] for e in book.events(world.account.name, order)]
+        assert kinds.count("shop_created") == 1, kinds
+    assert world.store.count_orders() == 5
+
+
+def test_a_reconciliation_that_finds_the_account_busy_stores_no_report(make_world):
+    """Another run held the account's reconciliation lock: the busy run stored a report for the day
+    (nothing listed, not resumable), which hid the day's real, partial one from the hourly resumption."""
+    b = ScenarioBuilder(days=2)
+    for n in range(40):
+        b.order("MERCHANT", [(n * 30 * M + td(seconds=11), "UNSHIPPED")])
+    world = make_world(b.build())
+    world.run(12 * H)
+    day = START.date()
+    partial = world.engine.reconcile(world.account, day, spare_quota=True)  # the day is not over
+    assert partial.partial is not None and partial.report_id is not None
+    world.clock.advance(13 * H)
+    key = lock_key(world.account.name, "reconcile")
+    assert world.engine.books.try_lock(key, "otherhost:1:x", now=world.clock.now(), ttl=td(minutes=30))
+    busy = world.engine.reconcile(world.account, day, spare_quota=True)
+    assert "busy" in busy.error and busy.report_id is None
+    world.engine.books.release_lock(key, "otherhost:1:x")
+    (latest,) = world.engine.books.latest_reports(world.account.name, since=day)
+    assert latest.id == partial.report_id
+    world.engine._reconciliation_waiting.clear()
+    resumed = world.engine.resume_reconciliation(world.account)
+    assert resumed is not None and resumed.report_id == partial.report_id

@@ -3,7 +3,7 @@ the pending watch's bookkeeping."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -130,15 +130,24 @@ class ShopWork:
         with self.engine.connect() as conn:
             return bool(conn.execute(_HAS_DUE, {"account": account, "now": now}).scalar())
 
-    def record_shop_outcomes(self, outcomes: Sequence[ShopOutcome], *, at: datetime) -> list[MovedOn]:
+    def record_shop_outcomes(
+        self,
+        outcomes: Sequence[ShopOutcome],
+        *,
+        at: datetime,
+        also: Callable[[Connection], None] | None = None,
+    ) -> list[MovedOn]:
         """Write what the shop answered, in one transaction; returns the outcomes left unwritten because
         the row changed during the shop call (`ActedOn`: a newer Amazon version, a repair, a park by
-        hand): the caller plans them again with what the shop now holds (`push`)."""
+        hand): the caller plans them again with what the shop now holds (`push`). `also` runs first in
+        the same transaction (the run's lock heartbeat: a run whose lock was taken over writes nothing)."""
         if not outcomes:
             return []
         outcomes = sorted(outcomes, key=lambda o: o.order_id)  # the ledger's lock order: see `OrderBook`
         moved: list[MovedOn] = []
         with self.engine.begin() as conn:
+            if also is not None:
+                also(conn)
             current = {
                 row.id: row for row in conn.execute(_VERSIONS, {"ids": [o.order_id for o in outcomes]})
             }
@@ -163,7 +172,9 @@ class ShopWork:
             with self.engine.begin() as conn:
                 execute_many(conn, _EVENT_INSERT, [_outcome_event(o, at) for o in outcomes])
 
-    def apply_repairs(self, repairs: Sequence[Repair], *, at: datetime) -> set[int]:
+    def apply_repairs(
+        self, repairs: Sequence[Repair], *, at: datetime, also: Callable[[Connection], None] | None = None
+    ) -> set[int]:
         """Put orders back on the shop's to-do list (reconciliation), in one transaction; the ids of the
         rows repaired. A row that holds a newer Amazon version than the repair's `compared_version` is
         left as it is: its plan (a cancellation recorded meanwhile) must not be replaced by an older one."""
@@ -172,6 +183,8 @@ class ShopWork:
         c = orders.c
         applied: set[int] = set()
         with self.engine.begin() as conn:
+            if also is not None:
+                also(conn)  # the reconciliation's lock heartbeat, as for outcomes
             for repair in sorted(repairs, key=lambda r: r.order_id):  # lock order: see `OrderBook`
                 values: dict[str, Any] = {
                     "shop_state": repair.shop_state,

@@ -194,6 +194,9 @@ class SyncEngine:
         summary = self._run(
             "reconcile", settings, lambda ctx: reconcile(ctx, report, spare_quota=spare_quota)
         )
+        if summary.outcome == "busy":  # another run reconciles the account: its report is the day's
+            report.error = summary.error
+            return report
         if not summary.ok:
             report.error = summary.error or summary.outcome
         counts = {"problems": len(report.discrepancies), "unrepaired": len(report.unrepaired)}
@@ -290,7 +293,7 @@ class SyncEngine:
             self.books.ensure_account(settings.name, settings.seller_id, settings.marketplace_ids, at=now)
             self._registered.add(settings.name)
         summary = RunSummary(kind=kind, account=settings.name, started_at=now)
-        holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        holder = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"  # fits the column
         key = lock_key(settings.name, LOCK_SCOPES[kind])
         if not self.books.try_lock(key, holder, now=now, ttl=self.settings.lock_ttl):
             summary.outcome = "busy"

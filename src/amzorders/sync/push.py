@@ -71,14 +71,14 @@ def _record_outcomes(ctx: PassContext, due: list[LedgerOrder], outcomes: list[Sh
     row's new plan as it is."""
     read = {order.id: ActedOn.of(order) for order in due}
     moved = ctx.orders.record_shop_outcomes(
-        [replace(o, acted_on=read[o.order_id]) for o in outcomes], at=ctx.clock.now()
+        [replace(o, acted_on=read[o.order_id]) for o in outcomes], at=ctx.clock.now(), also=ctx.heartbeat
     )
     for _ in range(3):  # the row moving on again meanwhile: the reconciliation catches what is left
         _record_unwritten(ctx, moved)
         again = [_replanned(ctx, m) for m in moved if m.outcome.event in _SHOP_CHANGED]
         if not again:
             return
-        moved = ctx.orders.record_shop_outcomes(again, at=ctx.clock.now())
+        moved = ctx.orders.record_shop_outcomes(again, at=ctx.clock.now(), also=ctx.heartbeat)
 
 
 def _record_unwritten(ctx: PassContext, moved: list[MovedOn]) -> None:

@@ -254,7 +254,7 @@ def _compare_listed(ctx: PassContext, listed: _Listed, report: ReconciliationRep
             if repair is not None and row is not None:
                 repairs.append(Repair(row.id, *repair, compared_version=amazon.last_updated_time))
                 found.append((discrepancy, row.id))
-    applied = ctx.orders.apply_repairs(repairs, at=ctx.clock.now())
+    applied = ctx.orders.apply_repairs(repairs, at=ctx.clock.now(), also=ctx.heartbeat)
     if applied:
         push(ctx, only_ids=sorted(applied))
     for discrepancy, row_id in found:
