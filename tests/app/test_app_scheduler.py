@@ -53,6 +53,34 @@ def test_catch_ups_daily_as_the_seed_or_off():
     assert off == {"import", "pending", "reconcile", "resume_reconcile", "purge_pii"}
 
 
+@pytest.mark.parametrize(
+    ("zone", "at", "fall_back"),
+    [
+        ("Europe/Helsinki", "03:15", datetime(2026, 10, 25, tzinfo=UTC)),  # 04:00 -> 03:00: the default times
+        ("Europe/Paris", "02:30", datetime(2026, 10, 25, tzinfo=UTC)),  # 03:00 -> 02:00
+        ("America/Los_Angeles", "01:30", datetime(2026, 11, 1, 6, tzinfo=UTC)),  # 02:00 -> 01:00
+    ],
+)
+def test_daily_jobs_run_once_on_the_night_clocks_go_back(zone, at, fall_back):
+    """The repeated hour of a fall-back day made a daily job at a time inside it run twice (APScheduler's
+    cron trigger fires at both instants that read 03:15)."""
+    from zoneinfo import ZoneInfo
+
+    schedule = ScheduleConfig(
+        timezone=zone, catch_ups="daily", recheck_at=at, reconcile_at=at, purge_pii_at=at
+    )
+    jobs = {j.id: j for j in plan(schedule, ["eu"])}
+    for job_id in ("recheck:eu", "reconcile:eu", "purge_pii:*"):
+        trigger, fired = jobs[job_id].trigger, []
+        fire = trigger.get_next_fire_time(None, fall_back - timedelta(days=2))
+        while fire.astimezone(UTC) < fall_back + timedelta(days=3):
+            fired.append(fire.astimezone(ZoneInfo(zone)))
+            fire = trigger.get_next_fire_time(fire, fire)
+        days = [f.date() for f in fired]
+        assert len(days) == len(set(days)) == 5, (job_id, fired)  # once a day, the fall-back day included
+        assert {f.strftime("%H:%M") for f in fired} == {at}
+
+
 def test_reconcile_checks_yesterday_in_shop_time():
     just_after_midnight_paris = datetime(2026, 11, 3, 23, 30, tzinfo=UTC)  # 00:30 on the 4th in Paris
     assert local_yesterday(just_after_midnight_paris, "Europe/Paris").isoformat() == "2026-11-03"

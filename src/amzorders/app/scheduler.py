@@ -52,7 +52,7 @@ def plan(schedule: ScheduleConfig, accounts: Sequence[str]) -> list[PlannedJob]:
 
         def daily(key: str) -> CronTrigger:
             at = schedule.time_of(key)
-            return CronTrigger(hour=at.hour, minute=at.minute, second=at.second, timezone=zone)
+            return OncePerLocalDay(hour=at.hour, minute=at.minute, second=at.second, timezone=zone)
 
         jobs += [
             PlannedJob(
@@ -82,10 +82,27 @@ def plan(schedule: ScheduleConfig, accounts: Sequence[str]) -> list[PlannedJob]:
             f"{PURGE_PII}:*",
             PURGE_PII,
             "*",
-            CronTrigger(hour=at.hour, minute=at.minute, second=at.second, timezone=zone),
+            OncePerLocalDay(hour=at.hour, minute=at.minute, second=at.second, timezone=zone),
         )
     )
     return jobs
+
+
+class OncePerLocalDay(CronTrigger):
+    """A daily time of the shop's day, run once that day. A plain cron trigger fires twice when the time
+    falls in the hour a fall-back day repeats (03:15 and 03:45 in Helsinki or Athens on the last Sunday of
+    October, any time set between 02:00 and 03:00 in Paris): a second recheck spent the night's spare
+    quota again, a second reconciliation started the day over."""
+
+    def get_next_fire_time(self, previous_fire_time, now):
+        fire = super().get_next_fire_time(previous_fire_time, now)
+        while (
+            fire is not None
+            and previous_fire_time is not None
+            and fire.astimezone(self.timezone).date() == previous_fire_time.astimezone(self.timezone).date()
+        ):
+            fire = super().get_next_fire_time(fire, fire)
+        return fire
 
 
 def _catch_ups(schedule: ScheduleConfig, account: str, daily: Callable[[str], CronTrigger]):
