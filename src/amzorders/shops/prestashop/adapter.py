@@ -194,18 +194,12 @@ class PrestaShopShop:
         target = self._state_for(status, order)
         if target is None or target == current or self._status_of(current) == status:
             return  # already there (an FBA order in its own "shipped by Amazon" state stays in it)
-        if self._status_of(current) == ShopOrderStatus.CANCELLED:  # final, as in every shop we fill
-            raise ShopError(
-                f"PrestaShop order {reference} is cancelled ({self.catalog.state_label(current)}) and cannot "
-                f"become {status.value}",
-                retryable=False,
-            )
-        if current == self.catalog.config_of(order).error_state and status != ShopOrderStatus.CANCELLED:
-            # Moving a "Payment error" order to a paid state adds a second payment (PrestaShop #20025).
-            raise OrderRejected(
-                f"PrestaShop order {reference} is in {self.catalog.state_label(current)}: fix its totals by "
-                f"hand before it can move to {status.value}"
-            )
+        cancelled = self._status_of(current) == ShopOrderStatus.CANCELLED
+        if cancelled or (
+            current == self.catalog.config_of(order).error_state and status != ShopOrderStatus.CANCELLED
+        ):
+            label = self.catalog.state_label(current)
+            raise errors.move_refused(reference, label, status.value, cancelled=cancelled)
         self._set_state(int(order["id"]), target, int(order.get("id_shop") or 1))
 
     # -- creation steps -------------------------------------------------------------------------------

@@ -227,3 +227,15 @@ def module_inactive(order_id: str, module: str, id_shop: int) -> PrestaShopError
         f"order {order_id}: payment module {module!r} is not active in shop {id_shop}: enable it there "
         "(Modules > Module Manager); the order is retried"
     )
+
+
+def move_refused(reference: str, state_label: str, status: str, *, cancelled: bool) -> ShopError:
+    """A status move the adapter never makes: out of a cancelled order (final, as in the built-in store),
+    or from "Payment error" to a paid state (a second payment line, PrestaShop #20025)."""
+    if cancelled:
+        message = f"PrestaShop order {reference} is cancelled ({state_label}) and cannot become {status}"
+        return ShopError(message, retryable=False)
+    return OrderRejected(
+        f"PrestaShop order {reference} is in {state_label}: fix its totals by hand before it can move to "
+        f"{status}"
+    )
