@@ -59,3 +59,35 @@ def test_ticks_that_pass_while_a_job_runs_are_skipped() -> None:
     )
     assert starts == [T0, T0 + timedelta(minutes=15), T0 + timedelta(minutes=30)]
     assert observed == ["ok"] * 3
+
+
+def test_a_daily_time_of_the_shops_zone_stays_local_across_daylight_saving() -> None:
+    """The simulated reconciliation ran at 06:00 UTC whatever the shop's zone (10 p.m. the evening before
+    in Los Angeles, checking the day before yesterday); it runs at 06:00 shop time, as `serve` does."""
+    six = daily_at(time(6, 0), "America/Los_Angeles")
+    tick, ticks = datetime(2026, 10, 30, tzinfo=UTC), []
+    for _ in range(4):
+        tick = six.after(tick)
+        ticks.append(tick)
+    # 06:00 PDT is 13:00 UTC until the clocks go back on 1 November, 06:00 PST is 14:00 UTC after
+    assert [t.strftime("%m-%d %H:%M") for t in ticks] == [
+        "10-30 13:00",
+        "10-31 13:00",
+        "11-01 14:00",
+        "11-02 14:00",
+    ]
+    assert six.at_or_after(ticks[1]) == ticks[1] and six.after(ticks[1]) == ticks[2]
+    assert daily_at(time(6, 0)) == Every(timedelta(days=1), timedelta(hours=6))  # UTC: the crontab form
+
+
+def test_a_simulated_shop_in_another_zone_reconciles_its_own_days() -> None:
+    from amzorders.sim.generate import generate
+    from amzorders.simulate.runner import SimulationOptions, run_simulation
+    from amzorders.sync.settings import SyncSettings
+
+    scenario = generate(orders_per_day=40, days=3, seed=1)
+    options = SimulationOptions(
+        sync=SyncSettings(day_timezone="America/Los_Angeles"), grace=timedelta(days=1)
+    )
+    coverage = run_simulation(scenario, options).reconciliation
+    assert coverage["orders_compared"] == coverage["orders_created"] == 120  # 116: UTC days counted

@@ -35,6 +35,7 @@ from amzorders.ledger.db import open_ledger
 from amzorders.sim.scenario import Scenario, load_scenario
 from amzorders.sim.transport import BASE_URL, TOKEN_URL, SimTransport
 from amzorders.sim.world import Marketplace
+from amzorders.sync.reconcile import local_day
 from amzorders.sync.settings import AccountSettings, SyncSettings
 
 from .audit import audit_shop
@@ -133,7 +134,11 @@ def _simulate(scenario: Scenario, options: SimulationOptions, label: str, url: s
         audit = audit_shop(truth, inventory, recorder.created_at)
         # An order the shop was asked to create twice counts even if the shop kept only one.
         audit.duplicates = max(audit.duplicates, recorder.second_orders)
-        coverage = _reconciled(scenario, ledger) if options.strategy == "amzorders" else None
+        coverage = (
+            _reconciled(scenario, ledger, options.sync.day_timezone)
+            if options.strategy == "amzorders"
+            else None
+        )
     finally:
         ledger.dispose()
     stats = marketplace.stats
@@ -160,17 +165,19 @@ def _simulate(scenario: Scenario, options: SimulationOptions, label: str, url: s
     )
 
 
-def _reconciled(scenario: Scenario, ledger) -> dict[str, int]:
+def _reconciled(scenario: Scenario, ledger, day_timezone: str | None = None) -> dict[str, int]:
     """What the reconciliation reports say they compared, per seller and day with orders: the latest
-    report of each day (a resumed one is rewritten in place), against the orders created that day."""
+    report of each day (a resumed one is rewritten in place), against the orders created that day (a day
+    of the shop's time zone, as the reports count it)."""
+    zone = day_timezone or "UTC"
     created: Counter[tuple[str, date]] = Counter(
-        (order.seller_id, order.created_at.date()) for order in scenario.orders
+        (order.seller_id, local_day(order.created_at, zone)) for order in scenario.orders
     )
     books = Bookkeeping(ledger)
     latest = {
         (seller.seller_id, stored.day): stored.report
         for seller in scenario.sellers
-        for stored in books.latest_reports(seller.seller_id, since=scenario.start.date())
+        for stored in books.latest_reports(seller.seller_id, since=local_day(scenario.start, zone))
     }
     coverage = Counter(days=len(created), orders_created=sum(created.values()))
     for key in created:
@@ -274,7 +281,7 @@ def _amzorders_jobs(scenario, options, ledger, shop, clock, transport):
         ("pending-watch", Every(plan.pending_watch), engine.watch_pending),
         ("recheck", Every(options.sync.catch_up_every), partial(engine.recheck, sliced=True)),
         ("doublecheck", Every(options.sync.catch_up_every), partial(engine.doublecheck, sliced=True)),
-        ("reconcile", daily_at(plan.reconcile_at), reconcile_yesterday),
+        ("reconcile", daily_at(plan.reconcile_at, options.sync.day_timezone), reconcile_yesterday),
         (
             "reconcile-resume",
             Every(plan.reconcile_resume, timedelta(minutes=RESUME_RECONCILIATION_MINUTE)),

@@ -1,10 +1,11 @@
 """A discrete-event cron on the virtual clock.
 
-Jobs fire on cron-like ticks (every N minutes, or daily at a time of day, anchored to midnight UTC like
-a crontab line). The loop jumps the shared `SimClock` straight to the next due tick, so a quiet month costs
-nothing but the jobs themselves. A job may move the clock while it runs (the quota governor waits, the
-client backs off): ticks that passed meanwhile are skipped, as a real cron's overlapping run would have
-found the account locked and done nothing.
+Jobs fire on cron-like ticks (every N minutes, anchored to midnight UTC like a crontab line, or daily at
+a time of day of the shop's zone, as `serve`'s scheduler runs the reconciliation). The loop jumps the
+shared `SimClock` straight to the next due tick, so a quiet month costs nothing but the jobs themselves.
+A job may move the clock while it runs (the quota governor waits, the client backs off): ticks that
+passed meanwhile are skipped, as a real cron's overlapping run would have found the account locked and
+done nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import heapq
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from amzorders.clock import SimClock
 
@@ -43,9 +45,33 @@ class Every:
         return tick + self.interval if tick == instant else tick
 
 
-def daily_at(moment: time) -> Every:
-    """Once a day at `moment` (UTC)."""
-    return Every(_DAY, timedelta(hours=moment.hour, minutes=moment.minute, seconds=moment.second))
+def daily_at(moment: time, zone: str = "UTC") -> Every | LocalDaily:
+    """Once a day at `moment`, a time of day in `zone` (the shop's: as `serve`'s scheduler runs it)."""
+    if zone == "UTC":
+        return Every(_DAY, timedelta(hours=moment.hour, minutes=moment.minute, seconds=moment.second))
+    return LocalDaily(moment, ZoneInfo(zone))
+
+
+@dataclass(frozen=True, slots=True)
+class LocalDaily:
+    """Ticks at `moment` of each local day of `zone`: a fixed UTC interval would drift by an hour across
+    a change of daylight-saving time (a nonexistent local time fires at the instant zoneinfo maps it to)."""
+
+    moment: time
+    zone: ZoneInfo
+
+    def at_or_after(self, instant: datetime) -> datetime:
+        day = instant.astimezone(self.zone).date()
+        for offset in (-1, 0, 1, 2):
+            local = datetime.combine(day + timedelta(days=offset), self.moment, tzinfo=self.zone)
+            tick = local.astimezone(UTC)
+            if tick >= instant:
+                return tick
+        raise AssertionError("unreachable: a local day always has the time within two days")
+
+    def after(self, instant: datetime) -> datetime:
+        tick = self.at_or_after(instant)
+        return self.at_or_after(tick + timedelta(seconds=1)) if tick == instant else tick
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +79,7 @@ class Job:
     """`action` runs at each tick of `trigger`; jobs due at the same instant run in `rank` order."""
 
     name: str
-    trigger: Every
+    trigger: Every | LocalDaily
     action: Callable[[], object]
     rank: int = 0
 
