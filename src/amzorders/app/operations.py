@@ -206,6 +206,11 @@ class Operator:
             notes = [run.error] if run.error else []
             self.alerter.import_behind(account, cursor, behind, self.behind_alert_after, notes + run.notes)
 
+    def purge_pii(self) -> int:
+        """Buyer data past `sync.pii_retention_days` out of the ledger, for the whole deployment (daily:
+        the scheduler, or `amzorders purge-pii`); the number of orders purged."""
+        return sum(engine.purge_pii() for engine in self.runtime.engines.values())
+
     # --------------------------------------------------------------------------------- reconcile
 
     def reconcile(self, day: date, account: str, *, spare_quota: bool = False) -> Any:

@@ -42,7 +42,7 @@ class Service:
         reconciliation of yesterday (shop time) and its hourly resumption; both safety nets on spare
         quota."""
         if kind == PURGE_PII:
-            purged = sum(engine.purge_pii() for engine in self.runtime.engines.values())
+            purged = self.operator.purge_pii()
             log.info("purge of buyer data past the retention: %d order(s) purged", purged)
             return purged
         schedule = self.runtime.config.schedule

@@ -22,14 +22,20 @@ def group_by_keys(rows: list[dict[str, Any]]) -> dict[tuple[str, ...], list[dict
     return groups
 
 
+def not_newer_than(version):
+    """The row holds no newer Amazon version than `version` (a value or a bind parameter): an older
+    snapshot, a shop outcome or a repair never overwrites a newer one."""
+    lut = orders.c.last_updated_time
+    return or_(lut.is_(None), lut <= version)
+
+
 @functools.cache
 def update_by_id(keys: tuple[str, ...], *, guard_last_updated: bool):
     """UPDATE orders SET <keys> WHERE id = :_id [AND not newer than :_lut], built once per key set
     (executemany: the SET clause comes from the parameters' column keys)."""
     statement = update(orders).where(orders.c.id == bindparam("_id"))
     if guard_last_updated:
-        lut = orders.c.last_updated_time
-        statement = statement.where(or_(lut.is_(None), lut <= bindparam("_lut")))
+        statement = statement.where(not_newer_than(bindparam("_lut")))
     return statement
 
 

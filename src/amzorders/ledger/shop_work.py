@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
-from amzorders.ledger.batch import execute_many, group_by_keys, update_by_id
+from amzorders.ledger.batch import execute_many, group_by_keys, not_newer_than, update_by_id
 from amzorders.ledger.order_reads import LedgerOrder
 from amzorders.ledger.schema import order_events, orders
 from amzorders.ledger.states import ParkReason, ShopState
@@ -199,8 +199,7 @@ class ShopWork:
                     values.update(shop_created_at=None)
                 statement = update(orders).where(c.id == repair.order_id)
                 if repair.compared_version is not None:
-                    lut = c.last_updated_time
-                    statement = statement.where(or_(lut.is_(None), lut <= repair.compared_version))
+                    statement = statement.where(not_newer_than(repair.compared_version))
                 if conn.execute(statement.values(values)).rowcount:
                     applied.add(repair.order_id)
             events = [

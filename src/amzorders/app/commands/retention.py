@@ -11,9 +11,8 @@ from amzorders.app.commands.common import ConfigOption, JsonOption, operator_for
 def purge_pii_command(config: ConfigOption = None, json: JsonOption = False) -> None:
     """Remove buyer and recipient data from orders older than the retention (idempotent; daily)."""
     with operator_for(config) as operator:
-        runtime = operator.runtime
-        purged = sum(engine.purge_pii() for engine in runtime.engines.values())
-        days = runtime.config.sync.pii_retention_days
+        purged = operator.purge_pii()
+        days = operator.runtime.config.sync.pii_retention_days
     if json:
         print_json({"purged": purged, "retention_days": days})
         return

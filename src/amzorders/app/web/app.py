@@ -84,6 +84,11 @@ def create_app(
     if not web.cron_token:
         log.warning("no cron token configured: /cron/* answers 403 (set server.cron_token_file)")
 
+    def unknown_account(account: str | None) -> Response | None:
+        if account and account not in operator.runtime.account_names:
+            return JSONResponse({"detail": f"unknown account {account}"}, status_code=404)
+        return None
+
     @app.get("/cron/import")
     def cron_import(
         token: str = "",
@@ -94,8 +99,8 @@ def create_app(
     ) -> Response:
         if not same(token, web.cron_token):
             return JSONResponse(_FORBIDDEN, status_code=403)
-        if account and account not in operator.runtime.account_names:
-            return JSONResponse({"detail": f"unknown account {account}"}, status_code=404)
+        if unknown := unknown_account(account):
+            return unknown
         flags = {"recheck": recheck, "doublecheck": doublecheck, "pending": pending}
         for name, value in flags.items():
             if value.lower() not in (*_TRUE, *_FALSE):
@@ -118,8 +123,8 @@ def create_app(
             when = date.fromisoformat(day) if day else local_yesterday(operator.clock.now(), web.timezone)
         except ValueError:
             return JSONResponse({"detail": "day must be YYYY-MM-DD"}, status_code=400)
-        if account and account not in operator.runtime.account_names:
-            return JSONResponse({"detail": f"unknown account {account}"}, status_code=404)
+        if unknown := unknown_account(account):
+            return unknown
         left, errors = {}, {}
         for name in operator.accounts(account):
             report = operator.reconcile(when, name)

@@ -49,6 +49,20 @@ class SessionSigner:
 
     def user(self, cookie: str | None, now: float | None = None) -> str | None:
         """The user of a valid, unexpired cookie, else None."""
+        verified = self._verified(cookie, now)
+        return None if verified is None else str(verified[1].get("u"))
+
+    def revoke(self, cookie: str | None, now: float | None = None) -> None:
+        """Log a cookie out for good (its owner's copy could otherwise be replayed until it expires)."""
+        now = now or time.time()
+        self._revoked = {sig: exp for sig, exp in self._revoked.items() if exp >= now}
+        verified = self._verified(cookie, now)
+        if verified is not None:
+            signature, body = verified
+            self._revoked[signature] = body["exp"]
+
+    def _verified(self, cookie: str | None, now: float | None) -> tuple[str, dict] | None:
+        """(signature, body) of a cookie signed here, unexpired and not logged out; else None."""
         if not cookie or "." not in cookie:
             return None
         payload, signature = cookie.rsplit(".", 1)
@@ -60,15 +74,7 @@ class SessionSigner:
             return None
         if body.get("exp", 0) < (now or time.time()) or signature in self._revoked:
             return None
-        return str(body.get("u"))
-
-    def revoke(self, cookie: str | None, now: float | None = None) -> None:
-        """Log a cookie out for good (its owner's copy could otherwise be replayed until it expires)."""
-        now = now or time.time()
-        self._revoked = {sig: exp for sig, exp in self._revoked.items() if exp >= now}
-        if cookie and self.user(cookie, now) is not None:
-            payload, signature = cookie.rsplit(".", 1)
-            self._revoked[signature] = json.loads(base64.urlsafe_b64decode(payload.encode("ascii")))["exp"]
+        return signature, body
 
     def csrf(self, cookie: str) -> str:
         """A token tied to the session: forms carry it so another site cannot post in the user's name."""

@@ -175,19 +175,7 @@ def seed_install(shop: FakePrestaShop) -> None:
     # United States, where PrestaShop therefore charges no tax.
     for id_, _iso, _en, _fr, zone, *_ in COUNTRIES:
         if zone == 1:
-            shop.insert(
-                "tax_rules",
-                {
-                    "id_tax_rules_group": "1",
-                    "id_state": "0",
-                    "id_country": str(id_),
-                    "zipcode_from": "0",
-                    "zipcode_to": "0",
-                    "id_tax": "1",
-                    "behavior": "0",
-                    "description": "",
-                },
-            )
+            shop.add_tax_rule(1, id_, 1)
     for name, value in CONFIGURATION.items():  # global rows: no shop, no group (listed as "", live 8.2.1)
         shop.insert("configurations", {"name": name, "value": value, "id_shop": "", "id_shop_group": ""})
     for record in load_sample_records("samples/order_states_full.xml"):

@@ -282,19 +282,23 @@ class FakePrestaShop(ShopViews):
     def _rule_everywhere(self, id_tax_rules_group: int, rate: Decimal) -> None:
         tax = self.insert("taxes", {"rate": f"{rate:.3f}", "active": "1", "deleted": "0"})
         for country in self.tables["countries"]:
-            self.insert(
-                "tax_rules",
-                {
-                    "id_tax_rules_group": str(id_tax_rules_group),
-                    "id_state": "0",
-                    "id_country": str(country),
-                    "zipcode_from": "0",
-                    "zipcode_to": "0",
-                    "id_tax": str(tax["id"]),
-                    "behavior": "0",
-                    "description": "",
-                },
-            )
+            self.add_tax_rule(id_tax_rules_group, country, tax["id"])
+
+    def add_tax_rule(self, id_tax_rules_group: int, id_country: int, id_tax: int) -> None:
+        """The group taxes deliveries to the country with the tax (whole country, one tax alone)."""
+        self.insert(
+            "tax_rules",
+            {
+                "id_tax_rules_group": str(id_tax_rules_group),
+                "id_state": "0",
+                "id_country": str(id_country),
+                "zipcode_from": "0",
+                "zipcode_to": "0",
+                "id_tax": str(id_tax),
+                "behavior": "0",
+                "description": "",
+            },
+        )
 
     def tax_rate(self, id_tax_rules_group: int, id_country: int) -> Decimal:
         """The rate PrestaShop applies for a group in a country, in percent: the tax of the group's rule
